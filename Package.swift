@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "proc-sentry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sentry-exporter", targets: ["sentry-exporter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Targets
+
+        /// Scanning /proc, rates, Top N selection, user and container resolution, exposition.
+        /// Depends on nothing but the C library, so both programs share exactly one collector.
+        .target(name: "SentryCore"),
+
+        .executableTarget(
+            name: "sentry-exporter",
+            dependencies: [
+                "SentryCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+
+        // MARK: - Tests
+
+        .testTarget(
+            name: "SentryCoreTests",
+            dependencies: ["SentryCore"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "SentryExporterTests",
+            dependencies: ["sentry-exporter", "SentryCore"]
+        ),
+    ]
+)

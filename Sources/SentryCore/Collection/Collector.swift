@@ -1,0 +1,220 @@
+/// Scans every process under a proc root and turns consecutive scans into `Snapshot`s.
+///
+/// Each scan reads `stat`, `status` and `io` of every process once, `cgroup` only for processes
+/// it has not seen before or that changed their name (an `exec`, as when a container's init
+/// starts its command), and resolves listening ports only for the selected processes.
+/// Between scans it keeps one record per process, so rates compare a process only with itself.
+///
+/// A collector is not thread-safe: it reuses one read buffer and its records across scans.
+/// Create it on, and confine it to, the thread or queue that scans.
+public final class Collector {
+    public let configuration: CollectorConfiguration
+
+    private let procFS: ProcFS
+    private let clock: any ScanClock
+    private var userNames: UserNames
+    private var records: [Int32: ProcessRecord] = [:]
+    private var previous: (instant: ScanInstant, system: SystemStat)?
+    private var generation: UInt64 = 0
+    private var selection = TopNSelection()
+    // Reused between scans so the steady state allocates no per-process storage.
+    private var pids: [Int32] = []
+    private var stalePIDs: [Int32] = []
+
+    /// What the last scan's check of the passwd file found.
+    public private(set) var userNamesRefresh: UserNames.RefreshResult = .unchanged
+
+    /// The state kept for one process between scans.
+    private struct ProcessRecord {
+        var sample: ProcessSample
+        var rawName: ProcessName
+        var cpuTicks: UInt64
+        var generation: UInt64
+    }
+
+    /// Opens the proc root; fails if it is not a readable directory.
+    public init(configuration: CollectorConfiguration, clock: any ScanClock = SystemScanClock()) throws(ReadFailure) {
+        self.configuration = configuration
+        self.clock = clock
+        procFS = try ProcFS(root: configuration.procRoot)
+        userNames = UserNames(path: configuration.passwdPath)
+    }
+
+    /// Scans all processes and returns what changed since the previous scan.
+    ///
+    /// Processes that exit or cannot be read mid-scan are counted in `unreadable`, never thrown.
+    /// - Throws: only if the root's `stat` cannot be read, i.e. the root is not a procfs.
+    public func scan() throws(ReadFailure) -> Snapshot {
+        let start = clock.now()
+        guard let system = SystemStat.parse(try procFS.read(pid: nil, "stat")) else { throw .malformed }
+        userNamesRefresh = userNames.refresh()
+        procFS.listProcesses(into: &pids)
+        pids.sort()  // /proc lists in PID order already; a fixture directory may not
+        generation &+= 1
+
+        let interval = previous.map { start.sinceBoot - $0.instant.sinceBoot }.flatMap { $0 > 0 ? $0 : nil }
+        let rates = RateContext(
+            interval: interval,
+            previousScan: previous?.instant.sinceBoot,
+            clockTicksPerSecond: Double(configuration.clockTicksPerSecond),
+            cpuPercentLimit: Double(max(system.perCPU.count, 1)) * 100
+        )
+        var unreadable = UnreadableCounts()
+        var processes: [ProcessSample] = []
+        processes.reserveCapacity(pids.count)
+        for pid in pids {
+            if let sample = sampleProcess(pid, system: system, rates: rates, unreadable: &unreadable) {
+                processes.append(sample)
+            }
+        }
+        removeStaleRecords()
+
+        var lists: [TopList: [Int]] = [:]
+        for list in TopList.allCases {
+            let indices = selection.select(
+                configuration.topN, from: processes.count,
+                key: { processes[$0].value(for: list) }, tieBreaker: { Int64(processes[$0].pid) })
+            for (rank, index) in indices.enumerated() { processes[index].ranks[list] = rank + 1 }
+            lists[list] = indices
+        }
+        let selected = processes.indices.filter { processes[$0].ranks.isSelected }
+        var resolver = ListeningPortResolver(procFS: procFS, maximumPerProcess: configuration.maximumPortsPerProcess)
+        let ports = resolver.resolve(selected.map { processes[$0].pid })
+        unreadable.permissionDenied += resolver.deniedCount
+        for index in selected { processes[index].listeningPorts = ports[processes[index].pid] ?? [] }
+
+        var total = ResourceTotals()
+        var others = ResourceTotals()
+        for process in processes {
+            total.add(process)
+            if !process.ranks.isSelected { others.add(process) }
+        }
+
+        let systemUsage = SystemUsage(system, since: previous?.system)
+        previous = (start, system)
+        return Snapshot(
+            topN: configuration.topN,
+            time: start.wallClock,
+            scanDuration: max(clock.now().sinceBoot - start.sinceBoot, 0),
+            interval: interval,
+            processes: processes,
+            lists: lists,
+            selected: selected,
+            total: total,
+            others: others,
+            containers: containerUsage(of: processes),
+            system: systemUsage,
+            unreadable: unreadable
+        )
+    }
+
+    // MARK: - One process
+
+    /// Reads one process's files and computes its rates against its record; nil if it vanished
+    /// or its `stat` is unreadable (counted in `unreadable`).
+    private func sampleProcess(
+        _ pid: Int32, system: SystemStat, rates: RateContext, unreadable: inout UnreadableCounts
+    ) -> ProcessSample? {
+        let stat: ProcessStat
+        do {
+            guard let parsed = ProcessStat.parse(try procFS.read(pid: pid, "stat")) else {
+                unreadable.count(.malformed)
+                return nil
+            }
+            stat = parsed
+        } catch {
+            unreadable.count(error)
+            return nil
+        }
+        guard let status = readOptional(pid, "status", ProcessStatus.parse, &unreadable) else { return nil }
+        guard let io = readOptional(pid, "io", ProcessIO.parse, &unreadable) else { return nil }
+
+        // A record of the same PID but another start time belongs to an earlier process.
+        let known = records[pid].flatMap { $0.sample.identity.startTicks == stat.startTicks ? $0 : nil }
+        let sameProgram = known.map { $0.rawName == stat.name } ?? false
+        let uid = status?.effectiveUID
+        let cpuTicks = stat.cpuTicks
+        var sample = ProcessSample(
+            identity: ProcessIdentity(pid: pid, startTicks: stat.startTicks),
+            name: sameProgram ? known!.sample.name : stat.name.string,
+            state: stat.state,
+            parentPID: stat.parentPID,
+            isKernelThread: stat.isKernelThread,
+            uid: uid,
+            user: uid.map { userNames.name(for: $0) } ?? "",
+            cpuSeconds: Double(cpuTicks) / rates.clockTicksPerSecond,
+            startTime: Double(system.bootTime) + Double(stat.startTicks) / rates.clockTicksPerSecond,
+            residentBytes: stat.residentPages &* UInt64(configuration.pageSize),
+            threads: stat.threads,
+            io: io,
+            container: sameProgram ? known!.sample.container : readContainer(pid, &unreadable),
+            ranks: TopRanks(),
+            listeningPorts: []
+        )
+        rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.sample.io) })
+        records[pid] = ProcessRecord(sample: sample, rawName: stat.name, cpuTicks: cpuTicks, generation: generation)
+        return sample
+    }
+
+    /// Reads and parses a file whose absence does not disqualify the process.
+    ///
+    /// - Returns: nil if the process vanished (skip it); `.some(nil)` if the file was denied or
+    ///   malformed (keep the process without it); `.some(value)` otherwise.
+    private func readOptional<Value>(
+        _ pid: Int32, _ file: StaticString, _ parse: (UnsafeRawBufferPointer) -> Value?,
+        _ unreadable: inout UnreadableCounts
+    ) -> Value?? {
+        do {
+            guard let value = parse(try procFS.read(pid: pid, file)) else {
+                unreadable.count(.malformed)
+                return .some(nil)
+            }
+            return value
+        } catch {
+            unreadable.count(error)
+            return error == .vanished ? nil : .some(nil)
+        }
+    }
+
+    private func readContainer(_ pid: Int32, _ unreadable: inout UnreadableCounts) -> Container? {
+        do {
+            return Container(cgroupFile: try procFS.read(pid: pid, "cgroup"))
+        } catch {
+            unreadable.count(error)
+            return nil
+        }
+    }
+
+    /// Forgets processes the last scan did not see (mark and sweep, as htop and process-exporter do).
+    private func removeStaleRecords() {
+        stalePIDs.removeAll(keepingCapacity: true)
+        for (pid, record) in records where record.generation != generation { stalePIDs.append(pid) }
+        for pid in stalePIDs { records[pid] = nil }
+    }
+
+    // MARK: - Containers
+
+    /// Sums every process of each container, then ranks containers by the same three keys.
+    private func containerUsage(of processes: [ProcessSample]) -> [ContainerUsage] {
+        var indexByID: [String: Int] = [:]
+        var containers: [ContainerUsage] = []
+        for process in processes {
+            guard let container = process.container else { continue }
+            if let index = indexByID[container.id] {
+                containers[index].usage.add(process)
+            } else {
+                indexByID[container.id] = containers.count
+                var usage = ResourceTotals()
+                usage.add(process)
+                containers.append(ContainerUsage(container: container, usage: usage, ranks: TopRanks()))
+            }
+        }
+        for list in TopList.allCases {
+            let indices = selection.select(
+                configuration.topN, from: containers.count,
+                key: { containers[$0].usage.value(for: list) }, tieBreaker: { Int64($0) })
+            for (rank, index) in indices.enumerated() { containers[index].ranks[list] = rank + 1 }
+        }
+        return containers.sorted { ($0.usage.cpuPercent, $1.container.id) > ($1.usage.cpuPercent, $0.container.id) }
+    }
+}

@@ -1,0 +1,36 @@
+import Glibc
+
+/// The calling process's own resource use, for the standard `process_*` metrics every
+/// Prometheus exporter publishes about itself.
+public struct OwnProcessStats: Sendable {
+    public var cpuSeconds: Double
+    public var residentBytes: UInt64
+    public var virtualBytes: UInt64
+    public var openFileDescriptors: Int
+    /// The soft `RLIMIT_NOFILE`.
+    public var maximumFileDescriptors: Int
+    /// Seconds since the Unix epoch.
+    public var startTime: Double
+
+    /// Reads this process's entry in `procFS`; nil if it is not there (a proc root from
+    /// another PID namespace) or unreadable.
+    public static func read(from procFS: ProcFS, configuration: CollectorConfiguration) -> OwnProcessStats? {
+        let pid = getpid()
+        guard let system = try? SystemStat.parse(procFS.read(pid: nil, "stat")),
+            let stat = try? ProcessStat.parse(procFS.read(pid: pid, "stat"))
+        else { return nil }
+        var descriptors = 0
+        try? procFS.forEachNumericEntry(pid: pid, "fd") { _ in descriptors += 1 }
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let ticks = Double(configuration.clockTicksPerSecond)
+        return OwnProcessStats(
+            cpuSeconds: Double(stat.cpuTicks) / ticks,
+            residentBytes: stat.residentPages &* UInt64(configuration.pageSize),
+            virtualBytes: stat.virtualBytes,
+            openFileDescriptors: descriptors,
+            maximumFileDescriptors: Int(clamping: limit.rlim_cur),
+            startTime: Double(system.bootTime) + Double(stat.startTicks) / ticks
+        )
+    }
+}

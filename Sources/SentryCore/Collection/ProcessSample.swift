@@ -1,0 +1,75 @@
+/// What makes a process the same process across scans: its PID and its start time.
+///
+/// PIDs are reused; comparing the start time as well keeps a new process from inheriting the
+/// counters of an old one with the same PID (which would show as a negative or huge rate).
+public struct ProcessIdentity: Hashable, Sendable {
+    public var pid: Int32
+    /// Start time after boot, in clock ticks (`/proc/<pid>/stat` field 22).
+    public var startTicks: UInt64
+
+    public init(pid: Int32, startTicks: UInt64) {
+        self.pid = pid
+        self.startTicks = startTicks
+    }
+}
+
+/// One process as one scan saw it: its counters, its rates since the previous scan, and its
+/// place in the Top N lists.
+public struct ProcessSample: Sendable {
+    public var identity: ProcessIdentity
+    /// The command name (`comm`), with invalid UTF-8 replaced by U+FFFD.
+    public var name: String
+    public var state: ProcessState
+    public var parentPID: Int32
+    public var isKernelThread: Bool
+    /// Effective UID; nil if `status` could not be read.
+    public var uid: UInt32?
+    /// The user name of `uid`, its number if the passwd file does not list it, or empty if `uid` is nil.
+    public var user: String
+    /// User plus system CPU time since the process started, in seconds.
+    public var cpuSeconds: Double
+    /// When the process started, in seconds since the Unix epoch.
+    public var startTime: Double
+    /// Resident set size, in bytes.
+    public var residentBytes: UInt64
+    public var threads: Int
+    /// Storage I/O since the process started; nil if `io` could not be read (another user's
+    /// process without ptrace access).
+    public var io: ProcessIO?
+    /// CPU use over the last interval; 100 is one core fully busy (top's convention, not ps's
+    /// lifetime average). Nil when there is no earlier sample to compare with.
+    public var cpuPercent: Double?
+    /// Storage bytes read per second over the last interval; nil without two `io` samples.
+    public var readBytesPerSecond: Double?
+    /// Storage bytes written per second over the last interval; nil without two `io` samples.
+    public var writeBytesPerSecond: Double?
+    /// The container the process runs in; nil for a host process.
+    public var container: Container?
+    /// Which Top N lists the process is in, and where.
+    public var ranks: TopRanks
+    /// Ports the process listens on; resolved only for processes in a Top N list.
+    public var listeningPorts: [ListeningPort]
+
+    public var pid: Int32 { identity.pid }
+
+    /// Storage bytes read plus written per second: the IO list's key.
+    public var ioBytesPerSecond: Double? {
+        guard let read = readBytesPerSecond, let write = writeBytesPerSecond else { return nil }
+        return read + write
+    }
+}
+
+/// A port a process accepts traffic on.
+public struct ListeningPort: Hashable, Sendable, Comparable {
+    public var kind: SocketTable.Kind
+    public var port: UInt16
+
+    public init(kind: SocketTable.Kind, port: UInt16) {
+        self.kind = kind
+        self.port = port
+    }
+
+    public static func < (lhs: ListeningPort, rhs: ListeningPort) -> Bool {
+        (lhs.port, lhs.kind) < (rhs.port, rhs.kind)
+    }
+}

@@ -1,0 +1,35 @@
+import Glibc
+
+/// An instant as the collector measures it.
+public struct ScanInstant: Sendable {
+    /// Seconds since boot, on the clock process start times are measured with (`CLOCK_BOOTTIME`),
+    /// so a process can be known to have started after the previous scan.
+    public var sinceBoot: Double
+    /// Seconds since the Unix epoch.
+    public var wallClock: Double
+
+    public init(sinceBoot: Double, wallClock: Double) {
+        self.sinceBoot = sinceBoot
+        self.wallClock = wallClock
+    }
+}
+
+/// Where the collector takes the time from; tests substitute fixed instants.
+public protocol ScanClock: Sendable {
+    func now() -> ScanInstant
+}
+
+/// The system's boot-time and real-time clocks.
+public struct SystemScanClock: ScanClock {
+    public init() {}
+
+    public func now() -> ScanInstant {
+        ScanInstant(sinceBoot: Self.seconds(CLOCK_BOOTTIME), wallClock: Self.seconds(CLOCK_REALTIME))
+    }
+
+    private static func seconds(_ clock: clockid_t) -> Double {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

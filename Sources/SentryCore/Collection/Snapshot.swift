@@ -1,0 +1,102 @@
+/// Everything one scan found: every process with its rates, the Top N selection, the totals
+/// of what was not selected, per-container aggregates, and how the scan went.
+///
+/// A snapshot is an immutable value, so a scan can hand it to the HTTP server or the TUI
+/// without either one ever waiting for, or repeating, a scan.
+public struct Snapshot: Sendable {
+    /// The N of "Top N" the selection was made with.
+    public var topN: Int
+    /// When the scan started, in seconds since the Unix epoch.
+    public var time: Double
+    /// Seconds the scan took.
+    public var scanDuration: Double
+    /// Seconds since the previous scan, over which rates are computed; nil for the first scan.
+    public var interval: Double?
+    /// Every process scanned, in PID order.
+    public var processes: [ProcessSample]
+    /// Indices into `processes` of each list, best first.
+    public var lists: [TopList: [Int]]
+    /// Indices into `processes` of the union of the lists (the exported set), in PID order.
+    public var selected: [Int]
+    /// All processes together.
+    public var total: ResourceTotals
+    /// The processes in no list, together: with the selected ones, they add up to `total`.
+    public var others: ResourceTotals
+    /// Every container with at least one process, by descending CPU.
+    public var containers: [ContainerUsage]
+    /// Whole-machine CPU figures from `/proc/stat`.
+    public var system: SystemUsage
+    /// Files that could not be read, by reason.
+    public var unreadable: UnreadableCounts
+
+    /// The selected processes, in PID order.
+    public var selectedProcesses: [ProcessSample] { selected.map { processes[$0] } }
+}
+
+/// Resource use summed over a set of processes.
+public struct ResourceTotals: Equatable, Sendable {
+    public var processCount = 0
+    public var threads = 0
+    public var cpuPercent = 0.0
+    public var residentBytes: UInt64 = 0
+    public var readBytesPerSecond = 0.0
+    public var writeBytesPerSecond = 0.0
+
+    public init() {}
+
+    /// Adds one process; missing rates count as zero.
+    public mutating func add(_ process: ProcessSample) {
+        processCount += 1
+        threads += process.threads
+        cpuPercent += process.cpuPercent ?? 0
+        residentBytes &+= process.residentBytes
+        readBytesPerSecond += process.readBytesPerSecond ?? 0
+        writeBytesPerSecond += process.writeBytesPerSecond ?? 0
+    }
+}
+
+/// The processes of one container, together.
+public struct ContainerUsage: Sendable {
+    public var container: Container
+    public var usage: ResourceTotals
+    /// Which Top N container lists the container is in; only containers in one are exported.
+    public var ranks: TopRanks
+}
+
+/// Whole-machine CPU use over the last interval.
+public struct SystemUsage: Sendable {
+    /// Online CPUs (`cpuN` lines of `/proc/stat`); CPU percents are capped at 100 times this.
+    public var cpuCount: Int
+    /// Busy share of all CPUs together, 0 to 1; nil for the first scan.
+    public var busyFraction: Double?
+    /// Busy share of each CPU, 0 to 1; empty for the first scan.
+    public var perCPUBusyFraction: [Double]
+    /// Boot time, in seconds since the Unix epoch.
+    public var bootTime: Double
+    /// Threads runnable and blocked on I/O right now.
+    public var runnableThreads: Int
+    public var blockedThreads: Int
+}
+
+/// How many processes had a file that could not be read, by reason.
+public struct UnreadableCounts: Equatable, Sendable {
+    /// Processes that exited between being listed and being read (skipped).
+    public var vanished = 0
+    /// Processes with a file this user may not read, such as another user's `io` (kept, without those fields).
+    public var permissionDenied = 0
+    /// Processes with a file of unexpected shape (skipped if it was `stat`).
+    public var malformed = 0
+    /// Processes with a file that failed to read for any other reason.
+    public var failed = 0
+
+    public init() {}
+
+    mutating func count(_ failure: ReadFailure) {
+        switch failure {
+        case .vanished: vanished += 1
+        case .permissionDenied: permissionDenied += 1
+        case .malformed: malformed += 1
+        case .failed: failed += 1
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// The three Top N lists a process (or container) can be in.
+public enum TopList: String, CaseIterable, Sendable {
+    /// By CPU percent over the last interval.
+    case cpu
+    /// By resident memory.
+    case memory
+    /// By storage bytes read plus written per second.
+    case io
+}
+
+/// Where an item stands in each Top N list: a 1-based rank, or nil if it is not in that list.
+public struct TopRanks: Equatable, Sendable {
+    public var cpu: Int?
+    public var memory: Int?
+    public var io: Int?
+
+    public init(cpu: Int? = nil, memory: Int? = nil, io: Int? = nil) {
+        self.cpu = cpu
+        self.memory = memory
+        self.io = io
+    }
+
+    /// True if the item is in at least one list, i.e. it is exported.
+    public var isSelected: Bool { cpu != nil || memory != nil || io != nil }
+
+    public subscript(list: TopList) -> Int? {
+        get {
+            switch list {
+            case .cpu: cpu
+            case .memory: memory
+            case .io: io
+            }
+        }
+        set {
+            switch list {
+            case .cpu: cpu = newValue
+            case .memory: memory = newValue
+            case .io: io = newValue
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+/// The exporter's whole exposition: one snapshot's Top N processes, the totals of the rest,
+/// containers, and the exporter's health, rendered once per scan.
+///
+/// Every family is written on every scan, from the snapshot alone, so a process that leaves the
+/// Top N simply stops appearing (Prometheus marks its series stale) instead of lingering in a
+/// registry.
+public struct Exposition {
+    /// The exporter's version, for `proc_sentry_build_info`.
+    public var version: String
+    /// Scans attempted and failed since the exporter started.
+    public var scans: Int
+    public var scanFailures: Int
+    /// The exporter's own resource use, for `process_*`; nil if it could not be read.
+    public var ownProcess: OwnProcessStats?
+
+    public init(version: String, scans: Int, scanFailures: Int, ownProcess: OwnProcessStats?) {
+        self.version = version
+        self.scans = scans
+        self.scanFailures = scanFailures
+        self.ownProcess = ownProcess
+    }
+
+    /// Renders `snapshot` (nil before the first scan completes: then only the exporter's own
+    /// families are written).
+    ///
+    /// - Parameter capacity: bytes to reserve, e.g. the previous exposition's size.
+    public func render(_ snapshot: Snapshot?, capacity: Int = 0) -> [UInt8] {
+        var writer = ExpositionWriter(capacity: capacity)
+        if let snapshot {
+            writeProcesses(snapshot, to: &writer)
+            writeOthers(snapshot.others, to: &writer)
+            writeContainers(snapshot.containers, to: &writer)
+            writeScan(snapshot, to: &writer)
+        }
+        writeExporter(to: &writer)
+        return writer.bytes
+    }
+
+    // MARK: - Top N processes
+
+    private func writeProcesses(_ snapshot: Snapshot, to writer: inout ExpositionWriter) {
+        let processes = snapshot.selected.map { snapshot.processes[$0] }
+        let labels = processes.map { process in
+            LabelSet([
+                "pid": String(process.pid), "name": process.name, "user": process.user,
+                "container_id": process.container?.id ?? "",
+            ])
+        }
+        func each(
+            _ name: StaticString, _ type: ExpositionWriter.MetricType, _ help: String,
+            _ value: (ProcessSample) -> Double?
+        ) {
+            writer.family(name, type, help: help)
+            for (process, labels) in zip(processes, labels) {
+                if let value = value(process) { writer.sample(name, labels, value) }
+            }
+        }
+        each(
+            "proc_process_top_cpu_percent", .gauge,
+            "CPU use over the last scan interval, in percent of one core (100 = one core fully busy).",
+            \.cpuPercent)
+        each(
+            "proc_process_top_cpu_seconds_total", .counter,
+            "User plus system CPU time since the process started, in seconds.", \.cpuSeconds)
+        each(
+            "proc_process_top_memory_bytes", .gauge, "Resident set size (RSS), in bytes.",
+            { Double($0.residentBytes) })
+        each(
+            "proc_process_top_io_read_bytes_per_second", .gauge,
+            "Bytes read from storage per second over the last scan interval (/proc/PID/io read_bytes).",
+            \.readBytesPerSecond)
+        each(
+            "proc_process_top_io_write_bytes_per_second", .gauge,
+            "Bytes written to storage per second over the last scan interval (/proc/PID/io write_bytes).",
+            \.writeBytesPerSecond)
+        each(
+            "proc_process_top_io_read_bytes_total", .counter,
+            "Bytes read from storage since the process started.", { $0.io.map { Double($0.readBytes) } })
+        each(
+            "proc_process_top_io_write_bytes_total", .counter,
+            "Bytes written to storage since the process started.", { $0.io.map { Double($0.writeBytes) } })
+        each("proc_process_top_threads", .gauge, "Number of threads.", { Double($0.threads) })
+        each(
+            "proc_process_top_start_time_seconds", .gauge,
+            "Start time of the process, in seconds since the Unix epoch.", \.startTime)
+
+        writer.family(
+            "proc_process_top_rank", .gauge,
+            help: "Position of the process in a Top N list (1 = largest), one series per list it is in.")
+        for (process, labels) in zip(processes, labels) {
+            for list in TopList.allCases {
+                if let rank = process.ranks[list] {
+                    writer.sample("proc_process_top_rank", labels.appending("list", list.rawValue), rank)
+                }
+            }
+        }
+
+        writer.family(
+            "proc_process_top_listening_port_info", .gauge,
+            help: "A port the process listens on (TCP in LISTEN state, or a bound UDP socket); always 1.")
+        for (process, labels) in zip(processes, labels) {
+            for port in process.listeningPorts {
+                let portLabels = labels.appending("protocol", port.kind.rawValue).appending("port", String(port.port))
+                writer.sample("proc_process_top_listening_port_info", portLabels, 1)
+            }
+        }
+    }
+
+    private func writeOthers(_ others: ResourceTotals, to writer: inout ExpositionWriter) {
+        func one(_ name: StaticString, _ help: String, _ value: Double) {
+            writer.family(name, .gauge, help: help)
+            writer.sample(name, value)
+        }
+        one(
+            "proc_process_others_cpu_percent",
+            "CPU use of all processes in no Top N list, in percent of one core.", others.cpuPercent)
+        one(
+            "proc_process_others_memory_bytes",
+            "Resident memory of all processes in no Top N list, in bytes.", Double(others.residentBytes))
+        one(
+            "proc_process_others_io_read_bytes_per_second",
+            "Storage bytes read per second by all processes in no Top N list.", others.readBytesPerSecond)
+        one(
+            "proc_process_others_io_write_bytes_per_second",
+            "Storage bytes written per second by all processes in no Top N list.", others.writeBytesPerSecond)
+        one("proc_process_others_processes", "Number of processes in no Top N list.", Double(others.processCount))
+    }
+
+    // MARK: - Containers
+
+    private func writeContainers(_ containers: [ContainerUsage], to writer: inout ExpositionWriter) {
+        let exported = containers.filter(\.ranks.isSelected).sorted { $0.container.id < $1.container.id }
+        let labels = exported.map {
+            LabelSet(["container_id": $0.container.id, "pod_uid": $0.container.podUID ?? ""])
+        }
+        func each(_ name: StaticString, _ help: String, _ value: (ResourceTotals) -> Double) {
+            writer.family(name, .gauge, help: help)
+            for (container, labels) in zip(exported, labels) { writer.sample(name, labels, value(container.usage)) }
+        }
+        each(
+            "proc_container_cpu_percent", "CPU use of all processes of the container, in percent of one core.",
+            \.cpuPercent)
+        each(
+            "proc_container_memory_bytes", "Resident memory of all processes of the container, in bytes.",
+            { Double($0.residentBytes) })
+        each(
+            "proc_container_io_read_bytes_per_second",
+            "Storage bytes read per second by all processes of the container.", \.readBytesPerSecond)
+        each(
+            "proc_container_io_write_bytes_per_second",
+            "Storage bytes written per second by all processes of the container.", \.writeBytesPerSecond)
+        each("proc_container_processes", "Number of processes in the container.", { Double($0.processCount) })
+    }
+
+    // MARK: - Health
+
+    private func writeScan(_ snapshot: Snapshot, to writer: inout ExpositionWriter) {
+        writer.family("proc_sentry_scan_duration_seconds", .gauge, help: "Duration of the last scan of /proc.")
+        writer.sample("proc_sentry_scan_duration_seconds", snapshot.scanDuration)
+        writer.family(
+            "proc_sentry_last_scan_timestamp_seconds", .gauge,
+            help: "When the last scan started, in seconds since the Unix epoch; metrics are as of then.")
+        writer.sample("proc_sentry_last_scan_timestamp_seconds", snapshot.time)
+        writer.family("proc_sentry_top_n", .gauge, help: "Size of each Top N list (--top-n).")
+        writer.sample("proc_sentry_top_n", snapshot.topN)
+        writer.family("proc_sentry_processes_scanned", .gauge, help: "Processes read by the last scan.")
+        writer.sample("proc_sentry_processes_scanned", snapshot.processes.count)
+        writer.family(
+            "proc_sentry_processes_selected", .gauge,
+            help: "Processes in at least one Top N list, i.e. exported by the last scan.")
+        writer.sample("proc_sentry_processes_selected", snapshot.selected.count)
+        writer.family(
+            "proc_sentry_scan_unreadable_processes", .gauge,
+            help: "Processes of the last scan with a file that could not be read, by reason.")
+        let unreadable = snapshot.unreadable
+        for (reason, count) in [
+            ("vanished", unreadable.vanished), ("permission_denied", unreadable.permissionDenied),
+            ("malformed", unreadable.malformed), ("failed", unreadable.failed),
+        ] {
+            writer.sample("proc_sentry_scan_unreadable_processes", LabelSet(["reason": reason]), count)
+        }
+    }
+
+    private func writeExporter(to writer: inout ExpositionWriter) {
+        writer.family("proc_sentry_scans_total", .counter, help: "Scans of /proc attempted since start.")
+        writer.sample("proc_sentry_scans_total", scans)
+        writer.family(
+            "proc_sentry_scan_failures_total", .counter,
+            help: "Scans that failed because the proc root could not be read.")
+        writer.sample("proc_sentry_scan_failures_total", scanFailures)
+        writer.family("proc_sentry_build_info", .gauge, help: "Version of proc-sentry; always 1.")
+        writer.sample("proc_sentry_build_info", LabelSet(["version": version]), 1)
+        if let own = ownProcess {
+            writer.family("process_cpu_seconds_total", .counter, help: "Total user and system CPU time spent in seconds.")
+            writer.sample("process_cpu_seconds_total", own.cpuSeconds)
+            writer.family("process_resident_memory_bytes", .gauge, help: "Resident memory size in bytes.")
+            writer.sample("process_resident_memory_bytes", own.residentBytes)
+            writer.family("process_virtual_memory_bytes", .gauge, help: "Virtual memory size in bytes.")
+            writer.sample("process_virtual_memory_bytes", own.virtualBytes)
+            writer.family("process_open_fds", .gauge, help: "Number of open file descriptors.")
+            writer.sample("process_open_fds", own.openFileDescriptors)
+            writer.family("process_max_fds", .gauge, help: "Maximum number of open file descriptors.")
+            writer.sample("process_max_fds", own.maximumFileDescriptors)
+            writer.family(
+                "process_start_time_seconds", .gauge, help: "Start time of the process since unix epoch in seconds.")
+            writer.sample("process_start_time_seconds", own.startTime)
+        }
+        writer.family(
+            "proc_sentry_series_exported", .gauge, help: "Samples in this exposition, this one included.")
+        writer.sample("proc_sentry_series_exported", writer.sampleCount + 1)
+    }
+}

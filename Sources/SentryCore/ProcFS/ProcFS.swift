@@ -1,0 +1,145 @@
+import Glibc
+
+/// A proc filesystem mounted at `root`, read with raw `openat`/`read`/`close` into one reused buffer.
+///
+/// Every path the collector reads is relative to `root`, so tests point it at a fixture tree
+/// and containers at the host's `/proc` mounted elsewhere (`--path.procfs`). No other type
+/// spells out `/proc`.
+///
+/// An instance is confined to one thread: its buffer is shared by consecutive reads.
+public final class ProcFS {
+    /// Where Linux mounts procfs.
+    public static let defaultRoot = "/proc"
+
+    /// The directory this instance reads, as given.
+    public let root: String
+
+    private let rootFD: Int32
+    private let listing: OpaquePointer
+    private var buffer: UnsafeMutableRawBufferPointer
+
+    /// Largest file read; guards against a runaway file (a `net/tcp` of a huge host fits well below).
+    private static let maximumFileSize = 256 << 20
+
+    /// Opens `root`; fails if it is not a readable directory.
+    public init(root: String = ProcFS.defaultRoot) throws(ReadFailure) {
+        self.root = root
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadFailure(errno: errno) }
+        // fdopendir takes ownership of its descriptor; keep a separate one for openat.
+        let listingFD = dup(fd)
+        guard listingFD >= 0, let dir = fdopendir(listingFD) else {
+            let code = errno
+            close(fd)
+            throw ReadFailure(errno: code)
+        }
+        rootFD = fd
+        listing = dir
+        buffer = .allocate(byteCount: 16 << 10, alignment: 8)
+    }
+
+    deinit {
+        closedir(listing)
+        close(rootFD)
+        buffer.deallocate()
+    }
+
+    // MARK: - Files
+
+    /// Reads a whole file and returns a view of its bytes.
+    ///
+    /// The view is valid only until the next read through this instance. /proc files report a
+    /// size of 0 or 4096 whatever their content, so this reads until end of file, growing the
+    /// buffer as needed (it is kept for the next read).
+    func read(_ path: ProcPath) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        let fd = path.withCString { openat(rootFD, $0, O_RDONLY | O_CLOEXEC | O_NOCTTY) }
+        guard fd >= 0 else { throw ReadFailure(errno: errno) }
+        defer { close(fd) }
+        var length = 0
+        while true {
+            if length == buffer.count {
+                guard buffer.count < Self.maximumFileSize else { throw .malformed }
+                grow()
+            }
+            let n = Glibc.read(fd, buffer.baseAddress! + length, buffer.count - length)
+            if n > 0 {
+                length += n
+            } else if n == 0 {
+                return UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+            } else if errno != EINTR {
+                throw ReadFailure(errno: errno)
+            }
+        }
+    }
+
+    /// Reads `<pid>/<file>`, or `<file>` at the root when `pid` is nil.
+    public func read(pid: Int32?, _ file: StaticString) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        try read(ProcPath(pid: pid, file))
+    }
+
+    /// Reads the target of a symbolic link such as `<pid>/fd/3` or `<pid>/ns/net`.
+    ///
+    /// The view is valid only until the next read through this instance.
+    func readLink(_ path: ProcPath) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        let n = path.withCString { readlinkat(rootFD, $0, buffer.baseAddress!, buffer.count) }
+        guard n >= 0 else { throw ReadFailure(errno: errno) }
+        return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+    }
+
+    private func grow() {
+        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 8)
+        larger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+        buffer.deallocate()
+        buffer = larger
+    }
+
+    // MARK: - Directories
+
+    /// Replaces `pids` with the numeric entries of the root, in directory order.
+    ///
+    /// The directory stream is rewound rather than reopened, so listing allocates nothing once
+    /// `pids` has grown to the process count.
+    public func listProcesses(into pids: inout [Int32]) {
+        pids.removeAll(keepingCapacity: true)
+        rewinddir(listing)
+        while let entry = readdir(listing) {
+            if let pid = Self.processID(entry) { pids.append(pid) }
+        }
+    }
+
+    /// Calls `body` with the numeric entries of the directory `<pid>/<subdirectory>` (such as the
+    /// descriptors in `fd`).
+    public func forEachNumericEntry(
+        pid: Int32, _ subdirectory: StaticString, _ body: (Int32) -> Void
+    ) throws(ReadFailure) {
+        let fd = ProcPath(pid: pid, subdirectory).withCString {
+            openat(rootFD, $0, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        guard fd >= 0 else { throw ReadFailure(errno: errno) }
+        guard let dir = fdopendir(fd) else {
+            let code = errno
+            close(fd)
+            throw ReadFailure(errno: code)
+        }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            if let number = Self.processID(entry) { body(number) }
+        }
+    }
+
+    /// The entry's name as a positive decimal number, or nil for `self`, `.`, `sys` and the like.
+    private static func processID(_ entry: UnsafeMutablePointer<dirent>) -> Int32? {
+        withUnsafeBytes(of: &entry.pointee.d_name) { name in
+            var value: Int32 = 0
+            for byte in name {
+                if byte == 0 { break }
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(Int32(byte - UInt8(ascii: "0")))
+                guard !overflow1, !overflow2 else { return nil }
+                value = sum
+            }
+            return value > 0 ? value : nil
+        }
+    }
+}

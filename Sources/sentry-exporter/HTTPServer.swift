@@ -1,0 +1,57 @@
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+
+/// The exporter's HTTP listener: binds, serves through `MetricsHTTPHandler`, and shuts down
+/// gracefully (no new connections, in-flight responses completed).
+struct HTTPServer {
+    let group: MultiThreadedEventLoopGroup
+    let quiescing: ServerQuiescingHelper
+    let channel: Channel
+
+    /// Binds to `address` and starts accepting.
+    static func start(
+        address: ListenAddress, telemetryPath: String, store: ExpositionStore, group: MultiThreadedEventLoopGroup
+    ) throws -> HTTPServer {
+        let quiescing = ServerQuiescingHelper(group: group)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(telemetryPath: telemetryPath, store: store))
+                }
+            }
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+
+        var lastError: Error?
+        for host in address.bindHosts {
+            do {
+                let channel = try bootstrap.bind(host: host, port: address.port).wait()
+                return HTTPServer(group: group, quiescing: quiescing, channel: channel)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    /// The port actually bound (differs from the requested one when that was 0).
+    var boundPort: Int { channel.localAddress?.port ?? 0 }
+
+    /// Stops accepting, lets open requests finish, and completes when every connection is closed.
+    func shutdown() -> EventLoopFuture<Void> {
+        let promise = group.next().makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: promise)
+        return promise.futureResult
+    }
+}

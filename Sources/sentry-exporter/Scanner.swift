@@ -1,0 +1,92 @@
+import Dispatch
+import Logging
+import SentryCore
+
+/// Scans /proc on a timer and publishes each snapshot's exposition to the store.
+///
+/// Scans run one at a time on a private serial queue, which confines the collector (not
+/// thread-safe by design) to one thread. The first scan has no earlier one to compute rates
+/// from, so a second follows after at most a second; then one per interval.
+final class Scanner: @unchecked Sendable {
+    private let collector: Collector
+    private let ownProcFS: ProcFS?
+    private let store: ExpositionStore
+    private let interval: ScanInterval
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "proc-sentry.scanner")
+    private var timer: DispatchSourceTimer?
+    private var exposition: Exposition
+    private var lastSize = 0
+    private var warnedAboutPermissions = false
+    private var warnedAboutPasswd = false
+
+    init(collector: Collector, store: ExpositionStore, interval: ScanInterval, version: String, logger: Logger) {
+        self.collector = collector
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+        // The exporter's own process, in its own PID namespace (the scanned root may be the host's).
+        ownProcFS = try? ProcFS(root: ProcFS.defaultRoot)
+        exposition = Exposition(version: version, scans: 0, scanFailures: 0, ownProcess: nil)
+    }
+
+    /// Publishes an exposition without processes (so scrapes succeed at once), then starts scanning.
+    func start() {
+        queue.sync { publish(nil) }
+        queue.async { [self] in
+            scan()
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(
+                deadline: .now() + .milliseconds(min(interval.milliseconds, 1000)),
+                repeating: .milliseconds(interval.milliseconds),
+                leeway: .milliseconds(min(interval.milliseconds / 20, 100)))
+            timer.setEventHandler { [unowned self] in scan() }
+            timer.activate()
+            self.timer = timer
+        }
+    }
+
+    /// Stops the timer; a scan in progress finishes.
+    func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    private func scan() {
+        exposition.scans += 1
+        do {
+            let snapshot = try collector.scan()
+            warnOnce(about: snapshot)
+            publish(snapshot)
+        } catch {
+            exposition.scanFailures += 1
+            logger.error("Scan failed", metadata: ["path.procfs": "\(collector.configuration.procRoot)", "error": "\(error)"])
+            // The previous exposition stays published, with the failure counted.
+        }
+    }
+
+    private func publish(_ snapshot: Snapshot?) {
+        exposition.ownProcess = ownProcFS.flatMap { OwnProcessStats.read(from: $0, configuration: collector.configuration) }
+        let bytes = exposition.render(snapshot, capacity: lastSize)
+        lastSize = bytes.count
+        store.publish(bytes)
+    }
+
+    /// Logs, once each, the conditions that make the output incomplete.
+    private func warnOnce(about snapshot: Snapshot) {
+        if !warnedAboutPermissions, snapshot.unreadable.permissionDenied > 0 {
+            warnedAboutPermissions = true
+            logger.warning(
+                "Some processes' files are not readable; their IO and ports are not reported. Run as root or grant CAP_SYS_PTRACE",
+                metadata: ["processes": "\(snapshot.unreadable.permissionDenied)"])
+        }
+        if !warnedAboutPasswd, case .failed(let failure) = collector.userNamesRefresh {
+            warnedAboutPasswd = true
+            logger.warning(
+                "Cannot read the passwd file; users are shown as UIDs",
+                metadata: ["path.passwd": "\(collector.configuration.passwdPath)", "error": "\(failure)"])
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Dispatch
+import Glibc
+import Logging
+import NIOPosix
+import SentryCore
+
+/// `sentry-exporter`: scans /proc in the background and serves the Top N processes by CPU,
+/// memory and disk IO to Prometheus.
+@main
+struct SentryExporter: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sentry-exporter",
+        abstract: "Prometheus exporter for the Top N processes by CPU, memory and disk IO.",
+        discussion: """
+            Scans every process every --scan.interval and exports the union of the Top N by CPU, \
+            by resident memory and by storage IO, with totals for everything else and per-container \
+            aggregates. The environment variable TOP_N sets --top-n when the flag is absent.
+            """,
+        version: version
+    )
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on: [host]:port.")
+    var listenAddress = ListenAddress(host: "", port: 9105)
+
+    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to expose metrics.")
+    var telemetryPath = "/metrics"
+
+    @Option(
+        name: .customLong("top-n"),
+        help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
+    var topN: Int?
+
+    @Option(name: .customLong("scan.interval"), help: "Time between scans of /proc, e.g. 500ms, 15s, 1m.")
+    var scanInterval = ScanInterval(milliseconds: 15_000)
+
+    @Option(name: .customLong("path.procfs"), help: "Mount point of the proc filesystem to scan.")
+    var procRoot = ProcFS.defaultRoot
+
+    @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
+    var passwdPath = "/etc/passwd"
+
+    @Option(name: .customLong("log.level"), help: "Only log messages at or above this level: debug, info, warn, error.")
+    var logLevel = LogLevel.info
+
+    @Option(name: .customLong("log.format"), help: "Log line format: logfmt or json.")
+    var logFormat = LogFormat.logfmt
+
+    /// The largest N accepted: beyond it, "Top N" would export most of any host.
+    static let maximumTopN = 10_000
+
+    /// The N to use: the flag, else `TOP_N`, else the default.
+    var effectiveTopN: Int {
+        get throws {
+            if let topN { return topN }
+            guard let text = getenv("TOP_N").map({ String(cString: $0) }) else { return CollectorConfiguration.defaultTopN }
+            guard let value = Int(text), (1...Self.maximumTopN).contains(value) else {
+                throw ValidationError("invalid value '\(text)' for environment variable TOP_N: expected 1 to \(Self.maximumTopN)")
+            }
+            return value
+        }
+    }
+
+    func validate() throws {
+        if let topN, !(1...Self.maximumTopN).contains(topN) {
+            throw ValidationError("invalid value '\(topN)' for '--top-n': expected 1 to \(Self.maximumTopN)")
+        }
+        _ = try effectiveTopN
+        guard telemetryPath.hasPrefix("/"), telemetryPath != "/", !telemetryPath.contains("?") else {
+            throw ValidationError(
+                "invalid value '\(telemetryPath)' for '--web.telemetry-path': expected a path such as /metrics, other than /")
+        }
+        guard scanInterval.milliseconds >= 100 else {
+            throw ValidationError("invalid value '\(scanInterval)' for '--scan.interval': expected at least 100ms")
+        }
+    }
+
+    /// Parses the command line and runs, exiting 2 with a one-line message on bad input (the
+    /// exit code of Go flag parsing that exporter users script against).
+    static func main() {
+        let command: SentryExporter
+        do {
+            command = try parse()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            writeToStandardError("sentry-exporter: error: \(message(for: error))")
+            Glibc.exit(2)
+        }
+        do {
+            try command.run()
+        } catch let error as ConfigurationError {
+            writeToStandardError("sentry-exporter: error: \(error.message)")
+            Glibc.exit(2)
+        } catch {
+            writeToStandardError("sentry-exporter: error: \(error)")
+            Glibc.exit(1)
+        }
+    }
+
+    func run() throws {
+        let logger = makeLogger()
+        let configuration = CollectorConfiguration(procRoot: procRoot, passwdPath: passwdPath, topN: try effectiveTopN)
+        let collector: Collector
+        do {
+            collector = try Collector(configuration: configuration)
+        } catch {
+            throw ConfigurationError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
+        }
+
+        let store = ExpositionStore()
+        let scanner = Scanner(
+            collector: collector, store: store, interval: scanInterval, version: Self.version, logger: logger)
+        scanner.start()
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server: HTTPServer
+        do {
+            server = try HTTPServer.start(address: listenAddress, telemetryPath: telemetryPath, store: store, group: group)
+        } catch {
+            throw ConfigurationError(message: "cannot listen on '--web.listen-address' \(listenAddress): \(error)")
+        }
+        let address = ListenAddress(host: listenAddress.host, port: server.boundPort)
+        logger.info(
+            "Starting proc-sentry on \(address)",
+            metadata: [
+                "version": "\(Self.version)", "telemetry_path": "\(telemetryPath)", "top_n": "\(configuration.topN)",
+                "scan_interval": "\(scanInterval)", "path_procfs": "\(procRoot)",
+            ])
+
+        let stopped = group.next().makePromise(of: Void.self)
+        let signals = ShutdownSignals { signalName in
+            logger.info("Shutting down", metadata: ["signal": "\(signalName)"])
+            scanner.stop()
+            server.quiescing.initiateShutdown(promise: stopped)
+            // Slow clients must not hold the process: in-flight scrapes get until the deadline.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(900)) { Glibc.exit(0) }
+        }
+        try stopped.futureResult.wait()
+        withExtendedLifetime(signals) {}
+        try? group.syncShutdownGracefully()
+    }
+
+    private func makeLogger() -> Logger {
+        let format = logFormat
+        let level = logLevel.swiftLogLevel
+        LoggingSystem.bootstrap { _ in ExporterLogHandler(format: format, logLevel: level) }
+        return Logger(label: "proc-sentry")
+    }
+}
+
+/// A problem with a flag's value found only when acting on it (a path that does not exist, an
+/// address in use), reported like a parse error with exit code 2.
+struct ConfigurationError: Error {
+    let message: String
+}
+
+/// The levels of `--log.level`, named as the Go exporters name them.
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+    case debug, info, warn, error
+
+    var swiftLogLevel: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .warn: .warning
+        case .error: .error
+        }
+    }
+}
