@@ -80,7 +80,7 @@ final class Scanner: @unchecked Sendable {
             warnedAboutPermissions = true
             logger.warning(
                 "Some processes' files are not readable; their IO and ports are not reported. Run as root or grant CAP_SYS_PTRACE",
-                metadata: ["processes": "\(snapshot.unreadable.permissionDenied)"])
+                metadata: ["files": "\(snapshot.unreadable.permissionDenied)"])
         }
         if !warnedAboutPasswd, case .failed(let failure) = collector.userNamesRefresh {
             warnedAboutPasswd = true

@@ -126,8 +126,10 @@ public final class Collector {
             unreadable.count(error)
             return nil
         }
-        guard let status = readOptional(pid, "status", ProcessStatus.parse, &unreadable) else { return nil }
-        guard let io = readOptional(pid, "io", ProcessIO.parse, &unreadable) else { return nil }
+        // Only `stat` decides whether the process is there: without `status` or `io` (denied,
+        // or a kernel without I/O accounting) it is still worth reporting.
+        let status = readField(pid, "status", ProcessStatus.parse, &unreadable)
+        let io = readField(pid, "io", ProcessIO.parse, &unreadable)
 
         // A record of the same PID but another start time belongs to an earlier process.
         let known = records[pid].flatMap { $0.sample.identity.startTicks == stat.startTicks ? $0 : nil }
@@ -156,26 +158,25 @@ public final class Collector {
         return sample
     }
 
-    /// Reads and parses a file whose absence does not disqualify the process.
-    ///
-    /// - Returns: nil if the process vanished (skip it); `.some(nil)` if the file was denied or
-    ///   malformed (keep the process without it); `.some(value)` otherwise.
-    private func readOptional<Value>(
+    /// Reads and parses a file whose absence does not disqualify the process; nil, counted in
+    /// `unreadable`, if it cannot be read or parsed.
+    private func readField<Value>(
         _ pid: Int32, _ file: StaticString, _ parse: (UnsafeRawBufferPointer) -> Value?,
         _ unreadable: inout UnreadableCounts
-    ) -> Value?? {
+    ) -> Value? {
         do {
             guard let value = parse(try procFS.read(pid: pid, file)) else {
                 unreadable.count(.malformed)
-                return .some(nil)
+                return nil
             }
             return value
         } catch {
             unreadable.count(error)
-            return error == .vanished ? nil : .some(nil)
+            return nil
         }
     }
 
+    /// The container named by `cgroup`; nil for a host process or if the file cannot be read.
     private func readContainer(_ pid: Int32, _ unreadable: inout UnreadableCounts) -> Container? {
         do {
             return Container(cgroupFile: try procFS.read(pid: pid, "cgroup"))

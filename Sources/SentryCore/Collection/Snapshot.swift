@@ -78,15 +78,18 @@ public struct SystemUsage: Sendable {
     public var blockedThreads: Int
 }
 
-/// How many processes had a file that could not be read, by reason.
+/// How many files one scan could not read, by reason.
+///
+/// A process whose `stat` cannot be read is skipped; one missing any other file is kept
+/// without the fields that file provides.
 public struct UnreadableCounts: Equatable, Sendable {
-    /// Processes that exited between being listed and being read (skipped).
+    /// Files of processes that exited between being listed and being read.
     public var vanished = 0
-    /// Processes with a file this user may not read, such as another user's `io` (kept, without those fields).
+    /// Files this user may not read, such as another user's `io` without ptrace access.
     public var permissionDenied = 0
-    /// Processes with a file of unexpected shape (skipped if it was `stat`).
+    /// Files of unexpected shape.
     public var malformed = 0
-    /// Processes with a file that failed to read for any other reason.
+    /// Files that failed to read for any other reason.
     public var failed = 0
 
     public init() {}

@@ -170,14 +170,14 @@ public struct Exposition {
             help: "Processes in at least one Top N list, i.e. exported by the last scan.")
         writer.sample("proc_sentry_processes_selected", snapshot.selected.count)
         writer.family(
-            "proc_sentry_scan_unreadable_processes", .gauge,
-            help: "Processes of the last scan with a file that could not be read, by reason.")
+            "proc_sentry_scan_unreadable_files", .gauge,
+            help: "Files under the proc root the last scan could not read, by reason.")
         let unreadable = snapshot.unreadable
         for (reason, count) in [
             ("vanished", unreadable.vanished), ("permission_denied", unreadable.permissionDenied),
             ("malformed", unreadable.malformed), ("failed", unreadable.failed),
         ] {
-            writer.sample("proc_sentry_scan_unreadable_processes", LabelSet(["reason": reason]), count)
+            writer.sample("proc_sentry_scan_unreadable_files", LabelSet(["reason": reason]), count)
         }
     }
 

@@ -1,0 +1,112 @@
+import Foundation
+import Glibc
+import Testing
+@testable import SentryCore
+
+@Suite("Collector on the fixture tree")
+struct CollectorFixtureTests {
+    private func scanFixtures(topN: Int = 50) throws -> Snapshot {
+        let collector = try Collector(
+            configuration: CollectorConfiguration(
+                procRoot: Fixtures.proc, passwdPath: Fixtures.passwd, topN: topN, clockTicksPerSecond: 100, pageSize: 4096),
+            clock: ManualClock())
+        return try collector.scan()
+    }
+
+    @Test("reads every process, in PID order, skipping a malformed stat")
+    func processes() throws {
+        let snapshot = try scanFixtures()
+        #expect(snapshot.processes.map(\.pid) == [1, 2, 584, 600, 700, 900, 1000, 1200, 1201])
+        #expect(snapshot.unreadable.malformed == 1)  // 1100/stat
+        #expect(snapshot.unreadable.vanished == 1)  // 1000 has no io file
+        #expect(snapshot.system.cpuCount == 2)
+        #expect(snapshot.interval == nil)
+    }
+
+    @Test("per-process fields: name, state, user, RSS, threads, IO, start time")
+    func fields() throws {
+        let snapshot = try scanFixtures()
+        let nginx = try #require(snapshot.process(700))
+        #expect(nginx.name == "nginx")
+        #expect(nginx.user == "www-data")
+        #expect(nginx.uid == 33)
+        #expect(nginx.residentBytes == 25600 * 4096)
+        #expect(nginx.threads == 4)
+        #expect(nginx.cpuSeconds == 4)
+        #expect(nginx.io == ProcessIO(readBytes: 8192, writeBytes: 65536))
+        #expect(nginx.startTime == 1_795_600_000 + 70)
+        #expect(nginx.state == .sleeping)
+
+        #expect(try #require(snapshot.process(584)).name == "(a b ) ( c d) ")
+        #expect(try #require(snapshot.process(584)).user == "alice")
+        #expect(try #require(snapshot.process(900)).name == "a\"b\\c\nd")
+        #expect(try #require(snapshot.process(900)).user == "4242")
+        #expect(try #require(snapshot.process(1000)).name == "123456789012345")
+        #expect(try #require(snapshot.process(1000)).io == nil)
+        #expect(try #require(snapshot.process(600)).state == .zombie)
+        let kthreadd = try #require(snapshot.process(2))
+        #expect(kthreadd.isKernelThread)
+        #expect(kthreadd.residentBytes == 0)
+    }
+
+    @Test("containers: IDs, pod UID, and aggregates over all of a container's processes")
+    func containers() throws {
+        let snapshot = try scanFixtures()
+        #expect(try #require(snapshot.process(1)).container == nil)
+        let nginx = try #require(snapshot.process(700)?.container)
+        #expect(nginx.id == "9ec39b91f3d70e1beff50a308f77067065ea6be0d91a3378375056cd4422cf3d")
+        #expect(nginx.runtime == .docker)
+        let pod = try #require(snapshot.containers.first { $0.container.runtime == .containerd })
+        #expect(pod.container.podUID == "4415fd05-2c0f-4533-909b-f2180dca8d7c")
+        #expect(pod.usage.processCount == 2)
+        #expect(pod.usage.residentBytes == (51200 + 256) * 4096)
+        #expect(snapshot.containers.count == 2)
+    }
+
+    @Test("the first scan selects by memory only: CPU and IO need two scans")
+    func firstScanSelection() throws {
+        let snapshot = try scanFixtures(topN: 2)
+        #expect(snapshot.lists[.memory]!.map { snapshot.processes[$0].pid } == [1200, 700])
+        #expect(snapshot.lists[.cpu] == [])
+        #expect(snapshot.lists[.io] == [])
+        #expect(snapshot.selected.map { snapshot.processes[$0].pid } == [700, 1200])
+        #expect(snapshot.others.processCount == snapshot.processes.count - 2)
+        #expect(snapshot.total.residentBytes == snapshot.processes.reduce(0) { $0 + $1.residentBytes })
+    }
+
+    @Test("listening ports of selected processes only, deduplicated, local ports only")
+    func listeningPorts() throws {
+        let snapshot = try scanFixtures(topN: 2)
+        let nginx = try #require(snapshot.process(700))
+        #expect(nginx.listeningPorts == [
+            ListeningPort(kind: .udp, port: 53), ListeningPort(kind: .tcp6, port: 443), ListeningPort(kind: .tcp, port: 8080),
+        ])
+        let unselected = try #require(snapshot.process(1))
+        #expect(unselected.listeningPorts.isEmpty)
+    }
+
+    @Test("an unreadable io is counted as permission denied and the process kept without IO")
+    func permissionDenied() throws {
+        let tree = try FakeProc(copying: Fixtures.proc)
+        #expect(chmod("\(tree.root)/700/io", 0) == 0)
+        let collector = try Collector(
+            configuration: CollectorConfiguration(procRoot: tree.root, passwdPath: Fixtures.passwd, clockTicksPerSecond: 100, pageSize: 4096),
+            clock: ManualClock())
+        let snapshot = try asUnprivilegedUser { try collector.scan() }
+        #expect(snapshot.unreadable.permissionDenied >= 1)
+        let nginx = try #require(snapshot.process(700))
+        #expect(nginx.io == nil)
+        #expect(nginx.residentBytes == 25600 * 4096)
+    }
+
+    @Test("a proc root that is not a directory, or has no stat, is an error")
+    func badRoot() throws {
+        #expect(throws: ReadFailure.vanished) {
+            try Collector(configuration: CollectorConfiguration(procRoot: "/nonexistent"))
+        }
+        let tree = try FakeProc()
+        try FileManager.default.removeItem(atPath: "\(tree.root)/stat")
+        let collector = try tree.collector(clock: ManualClock())
+        #expect(throws: ReadFailure.vanished) { try collector.scan() }
+    }
+}

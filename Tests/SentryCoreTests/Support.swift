@@ -1,0 +1,121 @@
+import Foundation
+import Glibc
+@testable import SentryCore
+
+/// The checked-in fixture tree next to this file.
+enum Fixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let proc = directory.appendingPathComponent("proc").path
+    static let passwd = directory.appendingPathComponent("passwd").path
+}
+
+/// Runs a pure parser on the bytes of `text`.
+func parse<T>(_ text: String, _ parser: (UnsafeRawBufferPointer) -> T?) -> T? {
+    Array(text.utf8).withUnsafeBytes { parser($0) }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: ScanClock, @unchecked Sendable {
+    var sinceBoot: Double
+    var wallClock: Double
+
+    init(sinceBoot: Double = 1000, wallClock: Double = 1_795_601_000) {
+        self.sinceBoot = sinceBoot
+        self.wallClock = wallClock
+    }
+
+    func advance(by seconds: Double) {
+        sinceBoot += seconds
+        wallClock += seconds
+    }
+
+    func now() -> ScanInstant { ScanInstant(sinceBoot: sinceBoot, wallClock: wallClock) }
+}
+
+/// A fake proc root in a temporary directory that a test rewrites between scans.
+final class FakeProc {
+    let root: String
+    let passwd: String
+
+    /// An empty tree with a two-CPU `/proc/stat`, or a copy of `template` (such as the fixture tree).
+    init(copying template: String? = nil) throws {
+        let base = FileManager.default.temporaryDirectory
+            .appendingPathComponent("proc-sentry-\(UUID().uuidString)")
+        root = base.appendingPathComponent("proc").path
+        passwd = base.appendingPathComponent("passwd").path
+        try FileManager.default.createDirectory(atPath: base.path, withIntermediateDirectories: true)
+        // Readable by the unprivileged user permission tests switch to.
+        chmod(base.path, 0o755)
+        if let template {
+            try FileManager.default.copyItem(atPath: template, toPath: root)
+        } else {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            setSystemTicks(busy: 0, idle: 0)
+        }
+        try "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n".write(
+            toFile: passwd, atomically: false, encoding: .utf8)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path)
+    }
+
+    /// Writes `/proc/stat` for two CPUs with the given cumulative ticks each.
+    func setSystemTicks(busy: UInt64, idle: UInt64) {
+        write("stat", "cpu  \(2 * busy) 0 0 \(2 * idle) 0 0 0 0 0 0\ncpu0 \(busy) 0 0 \(idle) 0 0 0 0 0 0\ncpu1 \(busy) 0 0 \(idle) 0 0 0 0 0 0\nbtime 1795600000\n")
+    }
+
+    /// Writes (or rewrites) one process; `io` nil leaves out the `io` file.
+    func setProcess(
+        pid: Int32, name: String = "worker", cpuTicks: UInt64 = 0, startTicks: UInt64 = 100, residentPages: UInt64 = 100,
+        io: (read: UInt64, write: UInt64)? = (0, 0), uid: UInt32 = 0,
+        cgroup: String = "0::/system.slice/worker.service"
+    ) {
+        write(
+            "\(pid)/stat",
+            "\(pid) (\(name)) S 1 \(pid) \(pid) 0 -1 4194560 0 0 0 0 \(cpuTicks) 0 0 0 20 0 1 0 \(startTicks) 1000000 \(residentPages) 0\n")
+        write("\(pid)/status", "Name:\t\(name)\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n")
+        if let io {
+            write("\(pid)/io", "read_bytes: \(io.read)\nwrite_bytes: \(io.write)\n")
+        } else {
+            try? FileManager.default.removeItem(atPath: "\(root)/\(pid)/io")
+        }
+        write("\(pid)/cgroup", cgroup + "\n")
+    }
+
+    func removeProcess(_ pid: Int32) {
+        try? FileManager.default.removeItem(atPath: "\(root)/\(pid)")
+    }
+
+    func write(_ relativePath: String, _ contents: String) {
+        let url = URL(fileURLWithPath: root).appendingPathComponent(relativePath)
+        try! FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try! contents.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    func collector(topN: Int = 50, clock: ManualClock) throws -> Collector {
+        try Collector(
+            configuration: CollectorConfiguration(
+                procRoot: root, passwdPath: passwd, topN: topN, clockTicksPerSecond: 100, pageSize: 4096),
+            clock: clock)
+    }
+}
+
+// glibc has setfsuid, but Swift's Glibc module does not import <sys/fsuid.h>.
+@_silgen_name("setfsuid") private func setfsuid(_ uid: UInt32) -> Int32
+
+/// Runs `body` with this thread's file-system UID switched to `nobody`, so permission checks
+/// apply even when the tests run as root. The switch is per thread and `body` is synchronous,
+/// so concurrently running tests are unaffected.
+func asUnprivilegedUser<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = setfsuid(65534)
+    defer { _ = setfsuid(UInt32(previous)) }
+    return try body()
+}
+
+extension Snapshot {
+    /// The sample of `pid`, if scanned.
+    func process(_ pid: Int32) -> ProcessSample? {
+        processes.first { $0.pid == pid }
+    }
+}
