@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages proc-sentry needs to build, run and test.
+# Swift itself is expected on PATH (https://www.swift.org/install/linux/).
+set -euo pipefail
+
+packages=(
+    zlib1g-dev   # gzip for /metrics (compress-nio links zlib)
+    prometheus   # promtool and a real Prometheus for the end-to-end tests
+    curl         # HTTP client used by the end-to-end tests
+    python3      # workload children in the end-to-end tests
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+    sudo="sudo"
+fi
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "install-deps: swift is not on PATH" >&2; exit 1; }
