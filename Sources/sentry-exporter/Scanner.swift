@@ -16,6 +16,7 @@ final class Scanner: @unchecked Sendable {
     private let queue = DispatchQueue(label: "proc-sentry.scanner")
     private var timer: DispatchSourceTimer?
     private var exposition: Exposition
+    private var lastSnapshot: Snapshot?
     private var lastSize = 0
     private var warnedAboutPermissions = false
     private var warnedAboutPasswd = false
@@ -59,16 +60,21 @@ final class Scanner: @unchecked Sendable {
         do {
             let snapshot = try collector.scan()
             warnOnce(about: snapshot)
-            publish(snapshot)
+            lastSnapshot = snapshot
         } catch {
             exposition.scanFailures += 1
             logger.error("Scan failed", metadata: ["path.procfs": "\(collector.configuration.procRoot)", "error": "\(error)"])
-            // The previous exposition stays published, with the failure counted.
+            // The previous snapshot is published again with the failure counted; its
+            // proc_sentry_last_scan_timestamp_seconds shows how old it is.
         }
+        publish(lastSnapshot)
     }
 
     private func publish(_ snapshot: Snapshot?) {
-        exposition.ownProcess = ownProcFS.flatMap { OwnProcessStats.read(from: $0, configuration: collector.configuration) }
+        if let ownProcFS, let bootTime = snapshot?.system.bootTime {
+            exposition.ownProcess = OwnProcessStats.read(
+                from: ownProcFS, bootTime: bootTime, configuration: collector.configuration)
+        }
         let bytes = exposition.render(snapshot, capacity: lastSize)
         lastSize = bytes.count
         store.publish(bytes)

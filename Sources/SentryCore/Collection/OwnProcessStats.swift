@@ -14,11 +14,14 @@ public struct OwnProcessStats: Sendable {
 
     /// Reads this process's entry in `procFS`; nil if it is not there (a proc root from
     /// another PID namespace) or unreadable.
-    public static func read(from procFS: ProcFS, configuration: CollectorConfiguration) -> OwnProcessStats? {
+    ///
+    /// - Parameter bootTime: boot time in seconds since the Unix epoch (`Snapshot.system`), to
+    ///   date the start time without reading `/proc/stat` again.
+    public static func read(
+        from procFS: ProcFS, bootTime: Double, configuration: CollectorConfiguration
+    ) -> OwnProcessStats? {
         let pid = getpid()
-        guard let system = try? SystemStat.parse(procFS.read(pid: nil, "stat")),
-            let stat = try? ProcessStat.parse(procFS.read(pid: pid, "stat"))
-        else { return nil }
+        guard let stat = try? ProcessStat.parse(procFS.read(pid: pid, "stat")) else { return nil }
         var descriptors = 0
         try? procFS.forEachNumericEntry(pid: pid, "fd") { _ in descriptors += 1 }
         var limit = rlimit()
@@ -30,7 +33,7 @@ public struct OwnProcessStats: Sendable {
             virtualBytes: stat.virtualBytes,
             openFileDescriptors: descriptors,
             maximumFileDescriptors: Int(clamping: limit.rlim_cur),
-            startTime: Double(system.bootTime) + Double(stat.startTicks) / ticks
+            startTime: bootTime + Double(stat.startTicks) / ticks
         )
     }
 }
