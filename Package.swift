@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sentry-exporter", targets: ["sentry-exporter"]),
+        .executable(name: "sentry-top", targets: ["sentry-top"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,18 @@ let package = Package(
         /// Scanning /proc, rates, Top N selection, user and container resolution, exposition.
         /// Depends on nothing but the C library, so both programs share exactly one collector.
         .target(name: "SentryCore"),
+
+        /// ncursesw, with a shim for the macros and globals Swift cannot import.
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),
+
+        .executableTarget(
+            name: "sentry-top",
+            dependencies: [
+                "SentryCore",
+                "CNcurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         .executableTarget(
             name: "sentry-exporter",
@@ -41,6 +54,10 @@ let package = Package(
             name: "SentryCoreTests",
             dependencies: ["SentryCore"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "SentryTopTests",
+            dependencies: ["sentry-top", "SentryCore"]
         ),
         .testTarget(
             name: "SentryExporterTests",

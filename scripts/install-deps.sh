@@ -8,6 +8,8 @@ packages=(
     prometheus   # promtool and a real Prometheus for the end-to-end tests
     curl         # HTTP client used by the end-to-end tests
     python3      # workload children in the end-to-end tests
+    libncursesw5-dev  # sentry-top (ncursesw)
+    tmux         # drives sentry-top in the end-to-end tests
 )
 
 sudo=""

@@ -26,6 +26,18 @@ public struct Exposition {
     /// - Parameter capacity: bytes to reserve, e.g. the previous exposition's size.
     public func render(_ snapshot: Snapshot?, capacity: Int = 0) -> [UInt8] {
         var writer = ExpositionWriter(capacity: capacity)
+        write(snapshot, to: &writer)
+        return writer.bytes
+    }
+
+    /// The number of samples `render(_:)` writes for `snapshot`: the series one scrape carries.
+    public func seriesCount(_ snapshot: Snapshot?) -> Int {
+        var writer = ExpositionWriter()
+        write(snapshot, to: &writer)
+        return writer.sampleCount
+    }
+
+    private func write(_ snapshot: Snapshot?, to writer: inout ExpositionWriter) {
         if let snapshot {
             writeProcesses(snapshot, to: &writer)
             writeOthers(snapshot.others, to: &writer)
@@ -33,7 +45,6 @@ public struct Exposition {
             writeScan(snapshot, to: &writer)
         }
         writeExporter(to: &writer)
-        return writer.bytes
     }
 
     // MARK: - Top N processes

@@ -91,6 +91,11 @@ struct ByteCursor {
         return matched
     }
 
+    /// Moves forward `count` bytes, stopping at the end.
+    mutating func skipBytes(_ count: Int) {
+        offset = min(offset + count, bytes.count)
+    }
+
     /// Moves to the start of the line after the current one.
     mutating func skipLine() {
         skip(past: UInt8(ascii: "\n"))

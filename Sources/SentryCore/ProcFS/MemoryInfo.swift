@@ -1,0 +1,75 @@
+/// `/proc/meminfo`: the machine's memory and swap, see proc_meminfo(5).
+public struct MemoryInfo: Equatable, Sendable {
+    public var totalBytes: UInt64
+    /// Memory available for new work without swapping (`MemAvailable`), the basis of "used".
+    public var availableBytes: UInt64
+    public var swapTotalBytes: UInt64
+    public var swapFreeBytes: UInt64
+
+    public var usedBytes: UInt64 { totalBytes.subtractingSaturated(availableBytes) }
+    public var swapUsedBytes: UInt64 { swapTotalBytes.subtractingSaturated(swapFreeBytes) }
+
+    /// Parses the file; nil without `MemTotal` and `MemAvailable` (kernels before 3.14 lack the latter).
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> MemoryInfo? {
+        var total: UInt64?
+        var available: UInt64?
+        var swapTotal: UInt64 = 0
+        var swapFree: UInt64 = 0
+        var cursor = ByteCursor(bytes)
+        while !cursor.isAtEnd {
+            // Values are in KiB ("kB" in the file).
+            if cursor.consume("MemTotal:") {
+                total = cursor.readDecimal().map { $0 &* 1024 }
+            } else if cursor.consume("MemAvailable:") {
+                available = cursor.readDecimal().map { $0 &* 1024 }
+            } else if cursor.consume("SwapTotal:") {
+                swapTotal = (cursor.readDecimal() ?? 0) &* 1024
+            } else if cursor.consume("SwapFree:") {
+                swapFree = (cursor.readDecimal() ?? 0) &* 1024
+            }
+            cursor.skipLine()
+        }
+        guard let total, let available else { return nil }
+        return MemoryInfo(totalBytes: total, availableBytes: available, swapTotalBytes: swapTotal, swapFreeBytes: swapFree)
+    }
+}
+
+/// `/proc/loadavg`: run-queue averages over 1, 5 and 15 minutes, see proc_loadavg(5).
+public struct LoadAverage: Equatable, Sendable {
+    public var one: Double
+    public var five: Double
+    public var fifteen: Double
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> LoadAverage? {
+        var cursor = ByteCursor(bytes)
+        guard let one = cursor.readFixedPoint(), let five = cursor.readFixedPoint(),
+            let fifteen = cursor.readFixedPoint()
+        else { return nil }
+        return LoadAverage(one: one, five: five, fifteen: fifteen)
+    }
+}
+
+/// `/proc/uptime`: seconds since boot, see proc_uptime(5).
+public enum Uptime {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        var cursor = ByteCursor(bytes)
+        return cursor.readFixedPoint()
+    }
+}
+
+extension ByteCursor {
+    /// Reads a non-negative decimal with an optional fraction (`0.52`, `12345.67`).
+    mutating func readFixedPoint() -> Double? {
+        guard let whole = readDecimal() else { return nil }
+        var value = Double(whole)
+        if consume(".") {
+            var scale = 0.1
+            while !isAtEnd, let digit = Self.decimalValue(bytes[offset]) {
+                value += Double(digit) * scale
+                scale /= 10
+                skipBytes(1)
+            }
+        }
+        return value
+    }
+}

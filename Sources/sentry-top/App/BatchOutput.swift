@@ -1,0 +1,124 @@
+import FoundationEssentials
+import SentryCore
+
+/// `--batch`: the tables as plain text, like `top -b`; `--json`: one JSON document per line.
+enum BatchOutput {
+    /// The exported processes sorted as `state` sorts them, then the containers, as text.
+    static func text(_ data: TopData, state: TopState, time: Double) -> String {
+        let header = data.header
+        var lines = [
+            "sentry-top \(SentryTop.version) - \(DetailsView.utc(time)) - source \(header.source)",
+            "CPU \(header.cpuBusy.map { Format.fixed($0 * 100, fractionDigits: 1) + "%" } ?? Format.notAvailable)"
+                + ", memory \(header.memory.map { "\(Format.bytes($0.usedBytes))/\(Format.bytes($0.totalBytes))" } ?? Format.notAvailable)"
+                + ", load \(header.load.map { Format.fixed($0.one, fractionDigits: 2) } ?? Format.notAvailable)"
+                + ", \(header.processCount.map(String.init) ?? Format.notAvailable) processes",
+            "Exported: \(header.selectedCount.map(String.init) ?? Format.notAvailable) processes"
+                + " (top \(header.topN.map(String.init) ?? Format.notAvailable) by CPU, memory, IO),"
+                + " \(header.seriesCount.map(String.init) ?? Format.notAvailable) series",
+            "",
+        ]
+        lines += table(ProcessColumns.all, state.visibleProcesses(in: data))
+        lines.append("")
+        lines += table(ContainerColumns.all, state.visibleContainers(in: data))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Columns at their screen widths; the last (flexible) column unpadded and uncut.
+    private static func table<Row>(_ columns: [Column<Row>], _ rows: [Row]) -> [String] {
+        func line(_ cells: [String]) -> String {
+            zip(columns, cells).enumerated().map { index, pair in
+                let (column, cell) = pair
+                return index == columns.count - 1 ? TextWidth.printable(cell) : TextWidth.fit(cell, column.width, alignment: column.alignment)
+            }.joined(separator: " ")
+        }
+        return [line(columns.map(\.title))] + rows.map { row in line(columns.map { $0.text(row) }) }
+    }
+
+    /// One JSON document with the same rows as the text, and every figure unformatted.
+    static func json(_ data: TopData, state: TopState, time: Double) throws -> String {
+        let document = Document(
+            time: time, source: data.header.source, topN: data.header.topN, seriesCount: data.header.seriesCount,
+            cpuBusy: data.header.cpuBusy, memoryUsedBytes: data.header.memory?.usedBytes,
+            memoryTotalBytes: data.header.memory?.totalBytes, load1: data.header.load?.one,
+            processCount: data.header.processCount,
+            processes: state.visibleProcesses(in: data).map(Document.Process.init),
+            containers: state.visibleContainers(in: data).map(Document.Container.init))
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    }
+
+    private struct Document: Encodable {
+        var time: Double
+        var source: String
+        var topN: Int?
+        var seriesCount: Int?
+        var cpuBusy: Double?
+        var memoryUsedBytes: UInt64?
+        var memoryTotalBytes: UInt64?
+        var load1: Double?
+        var processCount: Int?
+        var processes: [Process]
+        var containers: [Container]
+
+        struct Process: Encodable {
+            var pid: Int32
+            var name: String
+            var user: String
+            var uid: UInt32?
+            var state: String?
+            var startTime: Double?
+            var cpuPercent: Double?
+            var residentBytes: UInt64?
+            var readBytesPerSecond: Double?
+            var writeBytesPerSecond: Double?
+            var threads: Int?
+            var containerId: String
+            var podUid: String?
+            /// 1-based rank in each Top N list the process is in; absent lists are null.
+            var ranks: [String: Int?]
+            var listeningPorts: [String]
+
+            init(_ row: ProcessRow) {
+                pid = row.pid
+                name = row.name
+                user = row.user
+                uid = row.uid
+                state = row.state?.description
+                startTime = row.startTime
+                cpuPercent = row.cpuPercent
+                residentBytes = row.residentBytes
+                readBytesPerSecond = row.readBytesPerSecond
+                writeBytesPerSecond = row.writeBytesPerSecond
+                threads = row.threads
+                containerId = row.containerID
+                podUid = row.podUID
+                ranks = Dictionary(uniqueKeysWithValues: TopList.allCases.map { ($0.rawValue, row.ranks[$0]) })
+                listeningPorts = row.listeningPorts.map { "\($0.port)/\($0.kind.rawValue)" }
+            }
+        }
+
+        struct Container: Encodable {
+            var id: String
+            var podUid: String?
+            var runtime: String?
+            var processCount: Int
+            var cpuPercent: Double
+            var residentBytes: UInt64
+            var readBytesPerSecond: Double
+            var writeBytesPerSecond: Double
+
+            init(_ row: ContainerRow) {
+                id = row.id
+                podUid = row.podUID
+                runtime = row.runtime?.rawValue
+                processCount = row.processCount
+                cpuPercent = row.cpuPercent
+                residentBytes = row.residentBytes
+                readBytesPerSecond = row.readBytesPerSecond
+                writeBytesPerSecond = row.writeBytesPerSecond
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import SentryCore
+
+/// One process as sentry-top shows it, from a local scan or from an exporter's metrics.
+///
+/// Optional fields are ones a source may lack: rates on a process's first scan, IO that is
+/// not readable, and in attach mode anything the exporter does not export (shown as "n/a",
+/// never invented).
+struct ProcessRow: Equatable, Sendable, Identifiable {
+    /// What follows a process across refreshes: its PID and start time (PIDs are reused).
+    struct ID: Hashable, Sendable {
+        var pid: Int32
+        var startTime: Double?
+    }
+
+    var pid: Int32
+    var startTime: Double?
+    var name: String
+    var user: String
+    var uid: UInt32?
+    var state: ProcessState?
+    var cpuPercent: Double?
+    var residentBytes: UInt64?
+    var readBytesPerSecond: Double?
+    var writeBytesPerSecond: Double?
+    var threads: Int?
+    /// Empty for host processes.
+    var containerID: String
+    var podUID: String?
+    var ranks: TopRanks
+    var listeningPorts: [ListeningPort]
+
+    var id: ID { ID(pid: pid, startTime: startTime) }
+
+    var ioBytesPerSecond: Double? {
+        guard let read = readBytesPerSecond, let write = writeBytesPerSecond else { return nil }
+        return read + write
+    }
+
+    /// True if Prometheus receives this process.
+    var isExported: Bool { ranks.isSelected }
+}
+
+extension ProcessRow {
+    init(_ sample: ProcessSample) {
+        self.init(
+            pid: sample.pid, startTime: sample.startTime, name: sample.name, user: sample.user, uid: sample.uid,
+            state: sample.state, cpuPercent: sample.cpuPercent, residentBytes: sample.residentBytes,
+            readBytesPerSecond: sample.readBytesPerSecond, writeBytesPerSecond: sample.writeBytesPerSecond,
+            threads: sample.threads, containerID: sample.container?.id ?? "", podUID: sample.container?.podUID,
+            ranks: sample.ranks, listeningPorts: sample.listeningPorts)
+    }
+}
+
+/// One container as the Containers tab shows it: all of its processes together.
+struct ContainerRow: Equatable, Sendable, Identifiable {
+    var id: String
+    var podUID: String?
+    var runtime: ContainerRuntime?
+    var processCount: Int
+    var cpuPercent: Double
+    var residentBytes: UInt64
+    var readBytesPerSecond: Double
+    var writeBytesPerSecond: Double
+
+    var shortID: Substring { id.prefix(12) }
+}
+
+extension ContainerRow {
+    init(_ usage: ContainerUsage) {
+        self.init(
+            id: usage.container.id, podUID: usage.container.podUID, runtime: usage.container.runtime,
+            processCount: usage.usage.processCount, cpuPercent: usage.usage.cpuPercent,
+            residentBytes: usage.usage.residentBytes, readBytesPerSecond: usage.usage.readBytesPerSecond,
+            writeBytesPerSecond: usage.usage.writeBytesPerSecond)
+    }
+}

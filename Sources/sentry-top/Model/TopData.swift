@@ -1,0 +1,52 @@
+import SentryCore
+
+/// Everything one refresh gives the screen: the rows and the header's figures.
+struct TopData: Sendable {
+    /// Every process the source knows: all scanned processes locally, the exported ones in attach mode.
+    var processes: [ProcessRow] = []
+    var containers: [ContainerRow] = []
+    var header = HeaderFigures()
+
+    /// An empty dataset, before the first refresh.
+    static let empty = TopData()
+}
+
+/// The figures of the header; nil where the source does not have them.
+struct HeaderFigures: Equatable, Sendable {
+    /// Busy share of all CPUs and of each CPU, 0 to 1.
+    var cpuBusy: Double?
+    var perCPUBusy: [Double] = []
+    var memory: MemoryInfo?
+    var load: LoadAverage?
+    var uptime: Double?
+    var processCount: Int?
+    var threadCount: Int?
+    var runningCount: Int?
+    /// The exporter's view: N, processes selected, series per scrape.
+    var topN: Int?
+    var selectedCount: Int?
+    var seriesCount: Int?
+    /// Where the data comes from: "local" or the attach URL.
+    var source = "local"
+}
+
+extension TopData {
+    /// The rows of a local scan, with the host's figures and the series count the exporter would send.
+    init(snapshot: Snapshot, host: HostSummary, seriesCount: Int) {
+        processes = snapshot.processes.map(ProcessRow.init)
+        containers = snapshot.containers.map(ContainerRow.init)
+        header = HeaderFigures(
+            cpuBusy: snapshot.system.busyFraction,
+            perCPUBusy: snapshot.system.perCPUBusyFraction,
+            memory: host.memory,
+            load: host.load,
+            uptime: host.uptime,
+            processCount: snapshot.processes.count,
+            threadCount: snapshot.total.threads,
+            runningCount: snapshot.processes.count { $0.state == .running },
+            topN: snapshot.topN,
+            selectedCount: snapshot.selected.count,
+            seriesCount: seriesCount
+        )
+    }
+}

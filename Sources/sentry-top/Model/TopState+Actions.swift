@@ -1,0 +1,151 @@
+/// The refresh intervals `+` and `-` step through, in seconds.
+private let delaySteps: [Double] = [0.5, 1, 1.5, 2, 3, 5, 10, 15, 30, 60]
+
+extension TopState {
+    /// Applies one action against the rows currently shown, and says what must happen next.
+    mutating func apply(_ action: TopAction, data: TopData) -> Reaction {
+        message = nil
+        if let overlay { return applyInOverlay(overlay, action, data: data) }
+        let processIDs = visibleProcesses(in: data).map(\.id)
+        let containerIDs = visibleContainers(in: data).map(\.id)
+        func moveCursor(_ delta: Int) {
+            if tab == .containers {
+                containerCursor.move(by: delta, in: containerIDs, viewport: viewportRows)
+            } else {
+                processCursor.move(by: delta, in: processIDs, viewport: viewportRows)
+            }
+        }
+
+        switch action {
+        case .nextTab:
+            switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!)
+        case .previousTab:
+            switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!)
+        case .selectTab(let target):
+            switchTab(to: target)
+        case .move(let delta):
+            moveCursor(delta)
+        case .pageUp:
+            moveCursor(-max(viewportRows - 1, 1))
+        case .pageDown:
+            moveCursor(max(viewportRows - 1, 1))
+        case .home:
+            moveCursor(-Int.max / 2)
+        case .end:
+            moveCursor(Int.max / 2)
+        case .highlightRow(let screenRow):
+            if tab == .containers {
+                containerCursor.select(containerCursor.scroll + screenRow, in: containerIDs, viewport: viewportRows)
+            } else {
+                processCursor.select(processCursor.scroll + screenRow, in: processIDs, viewport: viewportRows)
+            }
+        case .sortBy(let column):
+            let columns = columnCount
+            guard (0..<columns).contains(column) else { return .redraw }
+            if sortOrder.column == column {
+                sortOrder.descending.toggle()
+            } else {
+                sortOrder = SortOrder(column: column, descending: sortsDescending(column))
+            }
+        case .sortByNeighbour(let step):
+            let current = sortOrder.column ?? ProcessColumns.index(of: "READ/s")
+            let next = min(max(current + step, 0), columnCount - 1)
+            sortOrder = SortOrder(column: next, descending: sortsDescending(next))
+        case .reverseSort:
+            sortOrder.descending.toggle()
+        case .openSortChooser:
+            overlay = .sortChooser(highlighted: sortOrder.column ?? 0)
+        case .startFilter:
+            isEditingFilter = true
+        case .typeFilter(let character):
+            filter.append(character)
+        case .deleteFilterCharacter:
+            if !filter.isEmpty { filter.removeLast() }
+        case .finishFilter:
+            isEditingFilter = false
+        case .toggleAllProcesses:
+            showsAllProcesses.toggle()
+        case .activate:
+            if tab == .containers {
+                guard let id = containerCursor.id, containerIDs.contains(id) else { return .redraw }
+                containerFocus = id
+                tab = .cpu
+            } else if let row = highlightedProcess(in: data) {
+                overlay = .details(row)
+                return .loadDetails(pid: row.pid)
+            }
+        case .signalHighlighted:
+            guard canSendSignals else {
+                message = "Signals can only be sent to local processes (attach mode reads another exporter)."
+                return .redraw
+            }
+            guard let row = highlightedProcess(in: data) else { return .redraw }
+            overlay = .confirmSignal(row, SignalChoice.all[0])
+        case .chooseSignal:
+            break
+        case .cancel:
+            if isEditingFilter || !filter.isEmpty {
+                filter = ""
+                isEditingFilter = false
+            } else if containerFocus != nil {
+                containerFocus = nil
+                tab = .containers
+            }
+        case .togglePause:
+            isPaused.toggle()
+            return isPaused ? .redraw : .refresh
+        case .fasterRefresh:
+            delay = delaySteps.last { $0 < delay } ?? delaySteps[0]
+            return .refresh
+        case .slowerRefresh:
+            delay = delaySteps.first { $0 > delay } ?? delaySteps[delaySteps.count - 1]
+            return .refresh
+        case .showHelp:
+            overlay = .help
+        case .quit:
+            return .quit
+        }
+        reconcile(with: data)
+        return .redraw
+    }
+
+    private mutating func applyInOverlay(_ overlay: Overlay, _ action: TopAction, data: TopData) -> Reaction {
+        switch (overlay, action) {
+        case (_, .quit):
+            return .quit
+        case (.sortChooser(let highlighted), .move(let delta)):
+            self.overlay = .sortChooser(highlighted: min(max(highlighted + delta, 0), columnCount - 1))
+        case (.sortChooser(let highlighted), .activate):
+            sortOrder = SortOrder(column: highlighted, descending: sortsDescending(highlighted))
+            self.overlay = nil
+            reconcile(with: data)
+        case (.confirmSignal(let row, _), .chooseSignal):
+            self.overlay = .signalChooser(row, highlighted: 0)
+        case (.confirmSignal(let row, let signal), .activate):
+            self.overlay = nil
+            return .sendSignal(row, signal)
+        case (.signalChooser(let row, let highlighted), .move(let delta)):
+            self.overlay = .signalChooser(row, highlighted: min(max(highlighted + delta, 0), SignalChoice.all.count - 1))
+        case (.signalChooser(let row, let highlighted), .activate):
+            self.overlay = .confirmSignal(row, SignalChoice.all[highlighted])
+        case (_, .cancel), (.help, _), (.details, .activate):
+            self.overlay = nil
+        default:
+            break
+        }
+        return .redraw
+    }
+
+    private mutating func switchTab(to target: Tab) {
+        tab = target
+        isEditingFilter = false
+    }
+
+    private var columnCount: Int {
+        tab == .containers ? ContainerColumns.all.count : ProcessColumns.all.count
+    }
+
+    private func sortsDescending(_ column: Int) -> Bool {
+        tab == .containers ? ContainerColumns.all[column].sortsDescending : ProcessColumns.all[column].sortsDescending
+    }
+}

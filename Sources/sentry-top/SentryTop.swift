@@ -1,0 +1,179 @@
+import ArgumentParser
+import Glibc
+import SentryCore
+
+/// `sentry-top`: a top-like view of exactly the Top N processes sentry-exporter sends to Prometheus.
+@main
+struct SentryTop: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sentry-top",
+        abstract: "Top N processes by CPU, memory and IO, as sentry-exporter sends them to Prometheus.",
+        discussion: "Press h in the interface for the keys. With --batch or --json it prints instead of drawing.",
+        version: version
+    )
+
+    /// The orders `--sort` offers.
+    enum SortChoice: String, CaseIterable, ExpressibleByArgument {
+        case cpu, memory, io, pid, name
+    }
+
+    @Option(name: .customLong("top-n"), help: "Processes in each Top N list (CPU, memory, IO).")
+    var topN = CollectorConfiguration.defaultTopN
+
+    @Option(name: .customLong("path.procfs"), help: "Mount point of the proc filesystem to scan.")
+    var procRoot = ProcFS.defaultRoot
+
+    @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
+    var passwdPath = "/etc/passwd"
+
+    @Option(name: [.short, .customLong("delay")], help: "Seconds between refreshes.")
+    var delay = 1.5
+
+    @Option(help: "Initial order: cpu, memory, io (the tabs), pid or name (on the CPU tab).")
+    var sort = SortChoice.cpu
+
+    @Flag(name: .customLong("no-color"), help: "Draw without colours (also when NO_COLOR is set).")
+    var noColor = false
+
+    @Flag(help: "Print the tables as plain text instead of drawing (like top -b).")
+    var batch = false
+
+    @Option(help: "Stop after this many refreshes (default: run until quit).")
+    var iterations: Int?
+
+    @Flag(help: "Print one JSON document per refresh instead of drawing (implies --batch).")
+    var json = false
+
+    @Option(help: "Read a running sentry-exporter's metrics URL (http://HOST:9105/metrics) instead of scanning locally.")
+    var connect: String?
+
+    func validate() throws {
+        guard (1...10_000).contains(topN) else {
+            throw ValidationError("invalid value '\(topN)' for '--top-n': expected 1 to 10000")
+        }
+        guard delay >= 0.1, delay <= 3600, delay.isFinite else {
+            throw ValidationError("invalid value '\(delay)' for '--delay': expected 0.1 to 3600 seconds")
+        }
+        if let iterations, iterations < 1 {
+            throw ValidationError("invalid value '\(iterations)' for '--iterations': expected at least 1")
+        }
+        if let connect, MetricsEndpoint(url: connect) == nil {
+            throw ValidationError("invalid value '\(connect)' for '--connect': expected http://HOST:PORT/PATH")
+        }
+    }
+
+    static func main() {
+        let command: SentryTop
+        do {
+            command = try parse()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            printError(message(for: error))
+            Glibc.exit(2)
+        }
+        do {
+            try command.run()
+        } catch let error as RunError {
+            printError(error.message)
+            Glibc.exit(1)
+        } catch {
+            printError("\(error)")
+            Glibc.exit(1)
+        }
+    }
+
+    func run() throws {
+        let source = try makeSource()
+        var state = TopState(delay: delay)
+        apply(sort, to: &state)
+        if batch || json {
+            runBatch(source: source, state: state)
+            return
+        }
+        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+            throw RunError(message: "standard output is not a terminal: use --batch (or --json) to print instead")
+        }
+        let color = !noColor && getenv("NO_COLOR").map { $0.pointee == 0 } ?? true
+        let terminal = NcursesTerminal(color: color)
+        defer { terminal.restore() }
+        TopApp(source: source, state: state, terminal: terminal, iterations: iterations).run()
+    }
+
+    private func makeSource() throws -> any TopDataSource {
+        if let connect {
+            return RemoteSource(endpoint: MetricsEndpoint(url: connect)!)
+        }
+        do {
+            return try LocalSource(
+                configuration: CollectorConfiguration(procRoot: procRoot, passwdPath: passwdPath, topN: topN))
+        } catch {
+            throw RunError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
+        }
+    }
+
+    /// Prints every refresh until `--iterations` (the first after a short priming interval,
+    /// so CPU and IO rates are there from the first table).
+    private func runBatch(source: any TopDataSource, state: TopState) {
+        var state = state
+        _ = source.refresh()
+        var printed = 0
+        while iterations.map({ printed < $0 }) ?? true {
+            sleepSeconds(printed == 0 ? min(delay, 1) : delay)
+            switch source.refresh() {
+            case .success(let data):
+                state.reconcile(with: data)
+                let time = currentTime()
+                let output = json ? ((try? BatchOutput.json(data, state: state, time: time)) ?? "{}\n")
+                    : BatchOutput.text(data, state: state, time: time) + "\n"
+                writeStandardOutput(output)
+            case .failure(let error):
+                printError(error.message)
+            }
+            printed += 1
+        }
+    }
+
+    private func apply(_ sort: SortChoice, to state: inout TopState) {
+        switch sort {
+        case .cpu: state.tab = .cpu
+        case .memory: state.tab = .memory
+        case .io: state.tab = .io
+        case .pid: state.sortOrders[.cpu] = SortOrder(column: ProcessColumns.pid, descending: false)
+        case .name: state.sortOrders[.cpu] = SortOrder(column: ProcessColumns.name, descending: false)
+        }
+    }
+}
+
+/// A failure after parsing, reported on one line with exit code 1.
+struct RunError: Error {
+    let message: String
+}
+
+func printError(_ message: String) {
+    let line = Array("sentry-top: error: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+func writeStandardOutput(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+        if written <= 0 { if errno == EINTR { continue } else { return } }
+        offset += written
+    }
+}
+
+func sleepSeconds(_ seconds: Double) {
+    var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+    var request = remaining
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+func currentTime() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}

@@ -1,0 +1,73 @@
+import SentryCore
+
+/// How numbers look on screen: short, fixed-width-friendly, human units.
+enum Format {
+    /// What a value the source does not have shows as.
+    static let notAvailable = "n/a"
+
+    /// `12.3`; whole numbers from 100 up (`250`); n/a when missing.
+    static func percent(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return notAvailable }
+        if value >= 99.95 { return String(Int(value.rounded())) }
+        return fixed(value, fractionDigits: 1)
+    }
+
+    /// Bytes in binary units: `0`, `512B`, `9.5K`, `120M`, `1.2G`; n/a when missing.
+    static func bytes(_ value: UInt64?) -> String {
+        guard let value else { return notAvailable }
+        return bytes(Double(value))
+    }
+
+    static func bytes(_ value: Double?) -> String {
+        guard let value, value.isFinite, value >= 0 else { return notAvailable }
+        if value < 0.5 { return "0" }
+        if value < 1024 { return "\(Int(value.rounded()))B" }
+        var scaled = value
+        for unit in ["K", "M", "G", "T", "P"] {
+            scaled /= 1024
+            if scaled < 1023.5 || unit == "P" {
+                return (scaled < 9.95 ? fixed(scaled, fractionDigits: 1) : String(Int(scaled.rounded()))) + unit
+            }
+        }
+        return notAvailable
+    }
+
+    /// The Top N lists a process is in, as three letters: `CMI`, `C--`, `-M-`, `---`.
+    static func lists(_ ranks: TopRanks) -> String {
+        (ranks.cpu == nil ? "-" : "C") + (ranks.memory == nil ? "-" : "M") + (ranks.io == nil ? "-" : "I")
+    }
+
+    /// Orders processes by how many lists they are in, then by their best rank.
+    static func listScore(_ ranks: TopRanks) -> Double {
+        let positions = TopList.allCases.compactMap { ranks[$0] }
+        guard let best = positions.min() else { return 0 }
+        return Double(positions.count) * 1_000_000 - Double(best)
+    }
+
+    /// `3d 04:05:06` or `04:05:06`.
+    static func duration(seconds: Double) -> String {
+        let total = Int(max(seconds, 0))
+        let days = total / 86_400
+        let clock = "\(twoDigits(total / 3600 % 24)):\(twoDigits(total / 60 % 60)):\(twoDigits(total % 60))"
+        return days > 0 ? "\(days)d \(clock)" : clock
+    }
+
+    /// `value` with exactly `fractionDigits` digits after the point (no Foundation formatter).
+    static func fixed(_ value: Double, fractionDigits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<fractionDigits { scale *= 10 }
+        let scaled = Int((abs(value) * scale).rounded())
+        let whole = scaled / Int(scale)
+        let fraction = scaled % Int(scale)
+        var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
+        if fractionDigits > 0 {
+            let digits = String(fraction)
+            text += "." + String(repeating: "0", count: fractionDigits - digits.count) + digits
+        }
+        return text
+    }
+
+    private static func twoDigits(_ value: Int) -> String {
+        value < 10 ? "0\(value)" : String(value)
+    }
+}

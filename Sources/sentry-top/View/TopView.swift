@@ -1,0 +1,93 @@
+import SentryCore
+
+/// Draws the whole screen from the state and the data: a pure function, so tests read the
+/// frame's text instead of a terminal.
+enum TopView {
+    static func render(_ state: TopState, _ data: TopData, width: Int, height: Int) -> Frame {
+        let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab)
+        var frame = Frame(width: layout.width, height: layout.height)
+        if state.overlay == .help {
+            HelpView.render(into: &frame)
+            return frame
+        }
+        HeaderView.render(data.header, state: state, layout: layout, into: &frame)
+        renderTabBar(state, data, layout, into: &frame)
+        switch state.overlay {
+        case .details(let row)?:
+            DetailsView.render(row, details: state.details, layout: layout, into: &frame)
+        case .sortChooser(let highlighted)?:
+            let titles = state.tab == .containers ? ContainerColumns.all.map(\.title) : ProcessColumns.all.map(\.title)
+            ChooserView.render(title: "Sort by", items: titles, highlighted: highlighted, layout: layout, into: &frame)
+        case .signalChooser(let row, let highlighted)?:
+            ChooserView.render(
+                title: "Signal to send to \(row.pid) (\(row.name))",
+                items: SignalChoice.all.map { "\($0.number) \($0.name)" }, highlighted: highlighted, layout: layout,
+                into: &frame)
+        default:
+            if state.tab == .containers {
+                renderTable(
+                    ContainerColumns.all, rows: state.visibleContainers(in: data), cursor: state.containerCursor,
+                    isExported: { _ in true }, state: state, layout: layout, into: &frame)
+            } else {
+                renderTable(
+                    ProcessColumns.all, rows: state.visibleProcesses(in: data), cursor: state.processCursor,
+                    isExported: \.isExported, state: state, layout: layout, into: &frame)
+            }
+        }
+        StatusView.render(state, layout: layout, into: &frame)
+        return frame
+    }
+
+    private static func renderTabBar(_ state: TopState, _ data: TopData, _ layout: TopLayout, into frame: inout Frame) {
+        var spans: [Span] = []
+        for tab in Tab.allCases {
+            spans.append(Span(TopLayout.tabLabel(tab), tab == state.tab ? .tabActive : .tabInactive))
+            spans.append(Span(" "))
+        }
+        var mode: [String] = []
+        if let focus = state.containerFocus {
+            mode.append("container \(focus.prefix(12)) (Esc: back)")
+        } else if state.tab != .containers {
+            mode.append(state.showsAllProcesses ? "all processes" : "exported set")
+        }
+        if !state.filter.isEmpty { mode.append("filter \"\(state.filter)\"") }
+        if state.isPaused { mode.append("PAUSED") }
+        spans.append(Span(" " + mode.joined(separator: ", "), .dim))
+        frame.set(layout.tabBarRow, spans)
+    }
+
+    private static func renderTable<Row: Identifiable>(
+        _ columns: [Column<Row>], rows: [Row], cursor: TableCursor<Row.ID>, isExported: (Row) -> Bool,
+        state: TopState, layout: TopLayout, into frame: inout Frame
+    ) {
+        let widths = layout.columnWidths
+        let order = state.sortOrders[state.tab]!
+        let sortedColumns: Set<Int> =
+            order.column.map { [$0] } ?? [ProcessColumns.index(of: "READ/s"), ProcessColumns.index(of: "WRITE/s")]
+        var header: [Span] = []
+        for (index, column) in columns.enumerated() {
+            let sorted = sortedColumns.contains(index)
+            let title = sorted ? column.title + (order.descending ? "▼" : "▲") : column.title
+            header.append(Span(TextWidth.fit(title, widths[index], alignment: column.alignment),
+                               sorted ? .columnHeaderSorted : .columnHeader))
+            header.append(Span(" ", .columnHeader))
+        }
+        frame.set(layout.columnHeaderRow, header, fill: .columnHeader)
+
+        if rows.isEmpty {
+            let reason = state.filter.isEmpty ? "No processes to show." : "No process matches the filter."
+            frame.set(layout.firstTableRow, [Span(reason, .dim)])
+            return
+        }
+        for screenRow in 0..<layout.tableRows {
+            let index = cursor.scroll + screenRow
+            guard rows.indices.contains(index) else { break }
+            let row = rows[index]
+            let style: Style =
+                index == cursor.index ? .highlighted
+                : (state.showsAllProcesses && !isExported(row) ? .dim : .normal)
+            let cells = columns.enumerated().map { TextWidth.fit($1.text(row), widths[$0], alignment: $1.alignment) }
+            frame.set(layout.firstTableRow + screenRow, [Span(cells.joined(separator: " "), style)], fill: style)
+        }
+    }
+}
