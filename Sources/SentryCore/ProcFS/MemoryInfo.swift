@@ -9,6 +9,13 @@ public struct MemoryInfo: Equatable, Sendable {
     public var usedBytes: UInt64 { totalBytes.subtractingSaturated(availableBytes) }
     public var swapUsedBytes: UInt64 { swapTotalBytes.subtractingSaturated(swapFreeBytes) }
 
+    public init(totalBytes: UInt64, availableBytes: UInt64, swapTotalBytes: UInt64, swapFreeBytes: UInt64) {
+        self.totalBytes = totalBytes
+        self.availableBytes = availableBytes
+        self.swapTotalBytes = swapTotalBytes
+        self.swapFreeBytes = swapFreeBytes
+    }
+
     /// Parses the file; nil without `MemTotal` and `MemAvailable` (kernels before 3.14 lack the latter).
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> MemoryInfo? {
         var total: UInt64?
@@ -39,6 +46,12 @@ public struct LoadAverage: Equatable, Sendable {
     public var one: Double
     public var five: Double
     public var fifteen: Double
+
+    public init(one: Double, five: Double, fifteen: Double) {
+        self.one = one
+        self.five = five
+        self.fifteen = fifteen
+    }
 
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> LoadAverage? {
         var cursor = ByteCursor(bytes)

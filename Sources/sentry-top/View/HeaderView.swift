@@ -35,11 +35,13 @@ enum HeaderView {
         let uptime = "Uptime: " + (figures.uptime.map { Format.duration(seconds: $0) } ?? Format.notAvailable)
         frame.set(layout.cpuLines + 1, [Span("\(tasks)   \(load)   \(uptime)")])
 
-        let exported = "Exported: \(figures.selectedCount.map(String.init) ?? Format.notAvailable) processes"
-            + " (top \(figures.topN.map(String.init) ?? Format.notAvailable) by CPU, memory, IO),"
-            + " \(figures.seriesCount.map(String.init) ?? Format.notAvailable) series"
+        // Kept within 80 columns with a source URL: the scheme is implied.
+        let exported = "Exported: \(figures.selectedCount.map(String.init) ?? Format.notAvailable) procs, "
+            + "\(figures.seriesCount.map(String.init) ?? Format.notAvailable) series "
+            + "(top \(figures.topN.map(String.init) ?? Format.notAvailable))"
+        let source = figures.source.hasPrefix("http://") ? String(figures.source.dropFirst(7)) : figures.source
         let refresh = "every \(Format.fixed(state.delay, fractionDigits: state.delay == state.delay.rounded() ? 0 : 1))s"
-        frame.set(layout.cpuLines + 2, [Span(exported, .bold), Span("   \(figures.source), \(refresh)", .dim)])
+        frame.set(layout.cpuLines + 2, [Span(exported, .bold), Span("   \(source), \(refresh)", .dim)])
     }
 
     /// `Label[|||||      label]` filling `width` columns, coloured by how full it is.

@@ -28,7 +28,7 @@ enum DetailsView {
             ("State", row.state?.description ?? na),
             ("Threads", row.threads.map(String.init) ?? na),
             ("Started", row.startTime.map(Self.utc) ?? na),
-            ("CPU", Format.percent(row.cpuPercent) + " % of one core"),
+            ("CPU", row.cpuPercent.map { Format.percent($0) + " % of one core" } ?? na),
             ("Memory (RSS)", Format.bytes(row.residentBytes)),
             ("IO read/s", Format.bytes(row.readBytesPerSecond)),
             ("IO write/s", Format.bytes(row.writeBytesPerSecond)),
