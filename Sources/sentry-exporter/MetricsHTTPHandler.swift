@@ -32,6 +32,19 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         }
     }
 
+    /// Answers a malformed request with 400 and closes. This replaces NIO's
+    /// `HTTPServerProtocolErrorHandler`, which also answers when the parser fails because the
+    /// channel is already closing (a half-sent request during a graceful shutdown) and then
+    /// trips `HTTPServerPipelineHandler`'s "Wrote in quiescing completed state" assertion.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError, context.channel.isActive {
+            let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         let status: HTTPResponseStatus

@@ -139,7 +139,8 @@ struct SentryExporter: ParsableCommand {
         }
         try stopped.futureResult.wait()
         withExtendedLifetime(signals) {}
-        try? group.syncShutdownGracefully()
+        // The event loop group is not shut down: the process ends here, and shutting it down while
+        // the last channels finish closing only makes NIO print errors about a stopped loop.
     }
 
     private func makeLogger() -> Logger {

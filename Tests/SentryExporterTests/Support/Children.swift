@@ -1,0 +1,114 @@
+import Foundation
+
+/// Workload processes with known resource use, for the exporter to find.
+///
+/// Each is a python3 program that exits by itself when its parent (the test runner) goes away or
+/// after two minutes, so a crashed test run leaves nothing behind; tests still `kill()` them.
+enum Workload {
+    /// Shared preamble: a watchdog on the parent and on a deadline.
+    private static let preamble = """
+        import os, sys, time
+        parent = os.getppid()
+        deadline = time.time() + 120
+        def alive():
+            return os.getppid() == parent and time.time() < deadline
+
+        """
+
+    /// A process that keeps one core busy (a pure-Python loop: one thread), at `niceness` if
+    /// it may change it (negative needs root or CAP_SYS_NICE; otherwise it stays at 0).
+    static func cpuBurner(niceness: Int = 0) async throws -> ChildProcess {
+        let script = preamble + """
+            try:
+                os.setpriority(os.PRIO_PROCESS, 0, int(sys.argv[1]))
+            except OSError:
+                pass
+            print('ready', flush=True)
+            while alive():
+                for _ in range(200000):
+                    pass
+
+            """
+        return try await start(script, [String(niceness)], label: "burner")
+    }
+
+    /// A process holding `mebibytes` of resident memory (every page written), optionally
+    /// renamed (its `comm`, written after exec) to `name`.
+    static func memoryHolder(mebibytes: Int, name: [UInt8]? = nil) async throws -> ChildProcess {
+        let script = preamble + """
+            block = b'x' * (int(sys.argv[1]) << 20)  # bytes(...) * n writes every page
+            if len(sys.argv) > 2:
+                with open('/proc/self/comm', 'wb') as comm:
+                    comm.write(bytes.fromhex(sys.argv[2]))
+            print('ready', flush=True)
+            while alive():
+                time.sleep(0.2)
+
+            """
+        var arguments = [String(mebibytes)]
+        if let name { arguments.append(name.map { String(format: "%02x", $0) }.joined()) }
+        return try await start(script, arguments, label: "memory")
+    }
+
+    /// Starts `python3 -c script arguments…` and waits for it to print `ready`.
+    private static func start(_ script: String, _ arguments: [String], label: String) async throws -> ChildProcess {
+        let child = try ChildProcess(Tools.python3, ["-c", script] + arguments, label: label)
+        do {
+            _ = try await poll(timeout: .seconds(30), interval: .milliseconds(20), "\(label) child to be ready") { () -> Bool? in
+                if child.stdoutText.contains("ready") { return true }
+                if child.hasExited { throw HarnessError("\(label) child exited: \(child.stderrText)") }
+                return nil
+            }
+        } catch {
+            child.kill()
+            throw error
+        }
+        return child
+    }
+}
+
+/// What the kernel reports about a process right now.
+enum ProcInfo {
+    /// `/proc/<pid>/comm` without its trailing newline, as raw bytes.
+    static func comm(_ pid: Int32) throws -> [UInt8] {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/comm")))
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        return bytes
+    }
+
+    /// `VmRSS` from `/proc/<pid>/status`, in bytes.
+    static func residentBytes(_ pid: Int32) throws -> Double {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kibibytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { throw HarnessError("no VmRSS for \(pid)") }
+        return kibibytes * 1024
+    }
+
+    /// utime + stime from `/proc/<pid>/stat`, in clock ticks.
+    static func cpuTicks(_ pid: Int32) throws -> Double {
+        let stat = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/stat")), as: UTF8.self)
+        guard let close = stat.lastIndex(of: ")") else { throw HarnessError("bad stat for \(pid)") }
+        // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw HarnessError("bad stat for \(pid)")
+        }
+        return user + system
+    }
+
+    /// The user name the exporter should show for a process: its effective UID in /etc/passwd.
+    static func userName(_ pid: Int32) throws -> String {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else {
+            throw HarnessError("no Uid for \(pid)")
+        }
+        let uid = String(line.split(whereSeparator: { $0 == "\t" || $0 == " " })[2])
+        let passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? ""
+        for entry in passwd.split(separator: "\n") {
+            let fields = entry.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count > 2, fields[2] == uid { return String(fields[0]) }
+        }
+        return uid
+    }
+}
