@@ -48,25 +48,14 @@ struct SentryExporter: ParsableCommand {
     @Option(name: .customLong("log.format"), help: "Log line format: logfmt or json.")
     var logFormat = LogFormat.logfmt
 
-    /// The largest N accepted: beyond it, "Top N" would export most of any host.
-    static let maximumTopN = 10_000
-
     /// The N to use: the flag, else `TOP_N`, else the default.
     var effectiveTopN: Int {
         get throws {
-            if let topN { return topN }
-            guard let text = getenv("TOP_N").map({ String(cString: $0) }) else { return CollectorConfiguration.defaultTopN }
-            guard let value = Int(text), (1...Self.maximumTopN).contains(value) else {
-                throw ValidationError("invalid value '\(text)' for environment variable TOP_N: expected 1 to \(Self.maximumTopN)")
-            }
-            return value
+            do { return try CollectorConfiguration.resolveTopN(flag: topN) } catch { throw ValidationError(error.description) }
         }
     }
 
     func validate() throws {
-        if let topN, !(1...Self.maximumTopN).contains(topN) {
-            throw ValidationError("invalid value '\(topN)' for '--top-n': expected 1 to \(Self.maximumTopN)")
-        }
         _ = try effectiveTopN
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", !telemetryPath.contains("?") else {
             throw ValidationError(

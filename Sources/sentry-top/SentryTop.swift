@@ -19,8 +19,10 @@ struct SentryTop: ParsableCommand {
         case cpu, memory, io, pid, name
     }
 
-    @Option(name: .customLong("top-n"), help: "Processes in each Top N list (CPU, memory, IO).")
-    var topN = CollectorConfiguration.defaultTopN
+    @Option(
+        name: .customLong("top-n"),
+        help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
+    var topN: Int?
 
     @Option(name: .customLong("path.procfs"), help: "Mount point of the proc filesystem to scan.")
     var procRoot = ProcFS.defaultRoot
@@ -49,10 +51,15 @@ struct SentryTop: ParsableCommand {
     @Option(help: "Read a running sentry-exporter's metrics URL (http://HOST:9105/metrics) instead of scanning locally.")
     var connect: String?
 
-    func validate() throws {
-        guard (1...10_000).contains(topN) else {
-            throw ValidationError("invalid value '\(topN)' for '--top-n': expected 1 to 10000")
+    /// The N to use: the flag, else `TOP_N` (as the exporter beside it), else the default.
+    var effectiveTopN: Int {
+        get throws {
+            do { return try CollectorConfiguration.resolveTopN(flag: topN) } catch { throw ValidationError(error.description) }
         }
+    }
+
+    func validate() throws {
+        _ = try effectiveTopN
         guard delay >= 0.1, delay <= 3600, delay.isFinite else {
             throw ValidationError("invalid value '\(delay)' for '--delay': expected 0.1 to 3600 seconds")
         }
@@ -107,7 +114,7 @@ struct SentryTop: ParsableCommand {
         }
         do {
             return try LocalSource(
-                configuration: CollectorConfiguration(procRoot: procRoot, passwdPath: passwdPath, topN: topN))
+                configuration: CollectorConfiguration(procRoot: procRoot, passwdPath: passwdPath, topN: try effectiveTopN))
         } catch {
             throw RunError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
         }

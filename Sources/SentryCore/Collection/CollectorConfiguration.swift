@@ -17,6 +17,25 @@ public struct CollectorConfiguration: Sendable {
 
     /// The N used when none is given.
     public static let defaultTopN = 50
+    /// The N both programs accept: enough for any screen or dashboard, small enough to bound series.
+    public static let topNRange = 1...10_000
+
+    /// The N both programs use: the `--top-n` flag, else the `TOP_N` environment variable (as in
+    /// the original design, so a container or DaemonSet sets it once), else the default.
+    /// - Throws: `TopNError` naming the flag or the variable when the value is out of range.
+    public static func resolveTopN(
+        flag: Int?, environment: String? = getenv("TOP_N").map { String(cString: $0) }
+    ) throws(TopNError) -> Int {
+        if let flag {
+            guard topNRange.contains(flag) else { throw TopNError(source: "'--top-n'", value: String(flag)) }
+            return flag
+        }
+        guard let environment else { return defaultTopN }
+        guard let value = Int(environment), topNRange.contains(value) else {
+            throw TopNError(source: "environment variable TOP_N", value: environment)
+        }
+        return value
+    }
 
     public init(
         procRoot: String = ProcFS.defaultRoot,
@@ -32,5 +51,16 @@ public struct CollectorConfiguration: Sendable {
         self.maximumPortsPerProcess = maximumPortsPerProcess
         self.clockTicksPerSecond = clockTicksPerSecond
         self.pageSize = pageSize
+    }
+}
+
+/// An N outside `CollectorConfiguration.topNRange`, from the flag or the environment.
+public struct TopNError: Error, CustomStringConvertible, Equatable {
+    public var source: String
+    public var value: String
+
+    public var description: String {
+        let range = CollectorConfiguration.topNRange
+        return "invalid value '\(value)' for \(source): expected \(range.lowerBound) to \(range.upperBound)"
     }
 }
