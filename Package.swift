@@ -50,6 +50,9 @@ let package = Package(
 
         // MARK: - Tests
 
+        /// The end-to-end harness both programs' tests share: subprocesses, workloads with known
+        /// CPU and memory use, HTTP, a running exporter, scraped expositions.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SentryCoreTests",
             dependencies: ["SentryCore"],
@@ -57,11 +60,12 @@ let package = Package(
         ),
         .testTarget(
             name: "SentryTopTests",
-            dependencies: ["sentry-top", "SentryCore"]
+            // sentry-exporter: built for the attach-mode tests, which run it.
+            dependencies: ["sentry-top", "sentry-exporter", "SentryCore", "TestSupport"]
         ),
         .testTarget(
             name: "SentryExporterTests",
-            dependencies: ["sentry-exporter", "SentryCore"]
+            dependencies: ["sentry-exporter", "SentryCore", "TestSupport"]
         ),
     ]
 )

@@ -1,29 +1,29 @@
 import Foundation
 
 /// One sample line of a text exposition.
-struct MetricSample: CustomStringConvertible {
-    let name: String
+public struct MetricSample: CustomStringConvertible {
+    public let name: String
     /// Label values unescaped.
-    let labels: [String: String]
+    public let labels: [String: String]
     /// Label names in the order written.
-    let labelOrder: [String]
-    let value: Double
+    public let labelOrder: [String]
+    public let value: Double
     /// The line as served.
-    let line: String
+    public let line: String
 
-    var pid: Int32? { labels["pid"].flatMap { Int32($0) } }
-    var description: String { line }
+    public var pid: Int32? { labels["pid"].flatMap { Int32($0) } }
+    public var description: String { line }
 }
 
 /// A text exposition (format 0.0.4), parsed strictly enough that a broken line fails the test.
-struct ScrapedMetrics {
-    let body: Data
-    let text: String
-    let samples: [MetricSample]
+public struct ScrapedMetrics {
+    public let body: Data
+    public let text: String
+    public let samples: [MetricSample]
     /// `# TYPE` lines: family name to type.
-    let types: [String: String]
+    public let types: [String: String]
 
-    init(_ body: Data) throws {
+    public init(_ body: Data) throws {
         guard let text = String(data: body, encoding: .utf8) else {
             throw HarnessError("exposition is not valid UTF-8")
         }
@@ -51,35 +51,35 @@ struct ScrapedMetrics {
 
     /// The lines of `text`, split at line feeds only (a Swift `Character` split would keep
     /// `\r\n` together).
-    static func lines(_ text: String) -> [String] {
+    public static func lines(_ text: String) -> [String] {
         text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
     }
 
     /// The exposition's lines.
-    var lines: [String] { Self.lines(text) }
+    public var lines: [String] { Self.lines(text) }
 
     /// Samples of one family (exact metric name).
-    func samples(_ name: String) -> [MetricSample] {
+    public func samples(_ name: String) -> [MetricSample] {
         samples.filter { $0.name == name }
     }
 
     /// Samples of `name` whose labels include all of `labels`.
-    func samples(_ name: String, _ labels: [String: String]) -> [MetricSample] {
+    public func samples(_ name: String, _ labels: [String: String]) -> [MetricSample] {
         samples(name).filter { sample in labels.allSatisfy { sample.labels[$0.key] == $0.value } }
     }
 
     /// Samples of any family whose labels include all of `labels`.
-    func samples(_ labels: [String: String]) -> [MetricSample] {
+    public func samples(_ labels: [String: String]) -> [MetricSample] {
         samples.filter { sample in labels.allSatisfy { sample.labels[$0.key] == $0.value } }
     }
 
     /// The value of the only sample of `name` matching `labels`, nil if there is none.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         samples(name, labels).first?.value
     }
 
     /// The per-process sample of `name` for `pid`.
-    func sample(_ name: String, pid: Int32) -> MetricSample? {
+    public func sample(_ name: String, pid: Int32) -> MetricSample? {
         samples(name, ["pid": String(pid)]).first
     }
 

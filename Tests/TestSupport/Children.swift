@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Each is a python3 program that exits by itself when its parent (the test runner) goes away or
 /// after two minutes, so a crashed test run leaves nothing behind; tests still `kill()` them.
-enum Workload {
+public enum Workload {
     /// Shared preamble: a watchdog on the parent and on a deadline.
     private static let preamble = """
         import os, sys, time
@@ -17,7 +17,7 @@ enum Workload {
 
     /// A process that keeps one core busy (a pure-Python loop: one thread), at `niceness` if
     /// it may change it (negative needs root or CAP_SYS_NICE; otherwise it stays at 0).
-    static func cpuBurner(niceness: Int = 0) async throws -> ChildProcess {
+    public static func cpuBurner(niceness: Int = 0) async throws -> ChildProcess {
         let script = preamble + """
             try:
                 os.setpriority(os.PRIO_PROCESS, 0, int(sys.argv[1]))
@@ -34,7 +34,7 @@ enum Workload {
 
     /// A process holding `mebibytes` of resident memory (every page written), optionally
     /// renamed (its `comm`, written after exec) to `name`.
-    static func memoryHolder(mebibytes: Int, name: [UInt8]? = nil) async throws -> ChildProcess {
+    public static func memoryHolder(mebibytes: Int, name: [UInt8]? = nil) async throws -> ChildProcess {
         let script = preamble + """
             block = b'x' * (int(sys.argv[1]) << 20)  # bytes(...) * n writes every page
             if len(sys.argv) > 2:
@@ -68,16 +68,16 @@ enum Workload {
 }
 
 /// What the kernel reports about a process right now.
-enum ProcInfo {
+public enum ProcInfo {
     /// `/proc/<pid>/comm` without its trailing newline, as raw bytes.
-    static func comm(_ pid: Int32) throws -> [UInt8] {
+    public static func comm(_ pid: Int32) throws -> [UInt8] {
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/comm")))
         if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         return bytes
     }
 
     /// `VmRSS` from `/proc/<pid>/status`, in bytes.
-    static func residentBytes(_ pid: Int32) throws -> Double {
+    public static func residentBytes(_ pid: Int32) throws -> Double {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kibibytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
@@ -86,7 +86,7 @@ enum ProcInfo {
     }
 
     /// utime + stime from `/proc/<pid>/stat`, in clock ticks.
-    static func cpuTicks(_ pid: Int32) throws -> Double {
+    public static func cpuTicks(_ pid: Int32) throws -> Double {
         let stat = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/stat")), as: UTF8.self)
         guard let close = stat.lastIndex(of: ")") else { throw HarnessError("bad stat for \(pid)") }
         // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
@@ -98,7 +98,7 @@ enum ProcInfo {
     }
 
     /// The user name the exporter should show for a process: its effective UID in /etc/passwd.
-    static func userName(_ pid: Int32) throws -> String {
+    public static func userName(_ pid: Int32) throws -> String {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) else {
             throw HarnessError("no Uid for \(pid)")

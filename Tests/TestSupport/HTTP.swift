@@ -5,22 +5,22 @@ import Glibc
 #endif
 
 /// One HTTP response as the client saw it.
-struct HTTPResponse {
+public struct HTTPResponse {
     /// E.g. `HTTP/1.1 200 OK`.
-    let statusLine: String
-    let status: Int
-    let headers: [(name: String, value: String)]
-    let body: Data
+    public let statusLine: String
+    public let status: Int
+    public let headers: [(name: String, value: String)]
+    public let body: Data
 
-    var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// The last value of a header, by case-insensitive name.
-    func header(_ name: String) -> String? {
+    public func header(_ name: String) -> String? {
         headers.last { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     /// Parses a head (status line and header lines, CRLF-separated, without the blank line).
-    init(head: String, body: Data) throws {
+    public init(head: String, body: Data) throws {
         let lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         guard let statusLine = lines.first else { throw HarnessError("empty HTTP response head") }
         let parts = statusLine.split(separator: " ", maxSplits: 2)
@@ -42,7 +42,7 @@ struct HTTPResponse {
 
 /// Requests `url` with curl (`arguments` go before the URL), returning the raw body (no
 /// decompression unless the arguments ask for it).
-func curl(_ url: String, _ arguments: [String] = []) async throws -> HTTPResponse {
+public func curl(_ url: String, _ arguments: [String] = []) async throws -> HTTPResponse {
     let directory = try TemporaryDirectory("curl")
     defer { directory.remove() }
     let headPath = directory.path("head")
@@ -63,10 +63,10 @@ func curl(_ url: String, _ arguments: [String] = []) async throws -> HTTPRespons
 
 /// A plain TCP connection to 127.0.0.1, for requests curl cannot make (a client that stops
 /// half-way, a HEAD whose body must be absent).
-final class RawConnection {
-    private(set) var fd: Int32
+public final class RawConnection {
+    public private(set) var fd: Int32
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var address = loopbackAddress(port: port)
@@ -84,7 +84,7 @@ final class RawConnection {
 
     deinit { close() }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -94,7 +94,7 @@ final class RawConnection {
     }
 
     /// Reads until the peer closes the connection or `timeout` passes; `closed` tells which.
-    func receiveAll(timeout: Duration) -> (data: Data, closed: Bool) {
+    public func receiveAll(timeout: Duration) -> (data: Data, closed: Bool) {
         var data = Data()
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -113,7 +113,7 @@ final class RawConnection {
         return (data, false)
     }
 
-    func close() {
+    public func close() {
         if fd >= 0 {
             Glibc.close(fd)
             fd = -1
@@ -121,7 +121,7 @@ final class RawConnection {
     }
 
     /// Sends a whole request and reads the response until the server closes the connection.
-    static func exchange(port: Int, _ request: String, timeout: Duration = .seconds(10)) throws -> (head: String, body: Data) {
+    public static func exchange(port: Int, _ request: String, timeout: Duration = .seconds(10)) throws -> (head: String, body: Data) {
         let connection = try RawConnection(port: port)
         defer { connection.close() }
         try connection.send(request)
@@ -144,7 +144,7 @@ private func loopbackAddress(port: Int) -> sockaddr_in {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-func freeLoopbackPort() throws -> Int {
+public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
     defer { Glibc.close(fd) }
@@ -162,11 +162,11 @@ func freeLoopbackPort() throws -> Int {
 }
 
 /// A socket listening on 127.0.0.1 at a port of its choosing, held until `close()`.
-final class ListeningSocket {
-    private(set) var fd: Int32
-    let port: Int
+public final class ListeningSocket {
+    public private(set) var fd: Int32
+    public let port: Int
 
-    init() throws {
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var address = loopbackAddress(port: 0)
@@ -188,7 +188,7 @@ final class ListeningSocket {
 
     deinit { close() }
 
-    func close() {
+    public func close() {
         if fd >= 0 {
             Glibc.close(fd)
             fd = -1
