@@ -10,6 +10,9 @@ packages=(
     python3      # workload children in the end-to-end tests
     libncursesw5-dev  # sentry-top (ncursesw)
     tmux         # drives sentry-top in the end-to-end tests
+    mandoc       # lints the man pages (scripts/check-man.sh)
+    man-db       # man -l renders them
+    bsdextrautils  # col, to read rendered pages as plain text
 )
 
 sudo=""
