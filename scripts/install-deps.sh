@@ -10,6 +10,8 @@ packages=(
     python3      # workload children in the end-to-end tests
     libncursesw5-dev  # sentry-top (ncursesw)
     tmux         # drives sentry-top in the end-to-end tests
+    python3-venv # scripts/check-deploy.sh: private venv for hadolint, yamllint, kubernetes-validate
+    systemd      # scripts/check-deploy.sh: systemd-analyze verify/security of the unit
     mandoc       # lints the man pages (scripts/check-man.sh)
     man-db       # man -l renders them
     bsdextrautils  # col, to read rendered pages as plain text
