@@ -20,12 +20,17 @@ struct Screen: CustomStringConvertible {
 
     /// The row of column titles of a process tab (`PID USER CPU% … NAME`).
     var processHeaderIndex: Int? {
-        lines.firstIndex { $0.hasPrefix("    PID USER") && $0.hasSuffix("NAME") }
+        lines.firstIndex { Self.titles(of: $0).starts(with: ["PID", "USER", "CPU%", "RSS"]) }
     }
 
     /// The row of column titles of the Containers tab.
     var containerHeaderIndex: Int? {
-        lines.firstIndex { $0.hasPrefix("CONTAINER") && $0.contains("PROCS") }
+        lines.firstIndex { Self.titles(of: $0).starts(with: ["CONTAINER", "PROCS", "CPU%", "MEM"]) }
+    }
+
+    /// The words of `line` without sort markers.
+    private static func titles(of line: String) -> [String] {
+        line.split(separator: " ").map { String($0.filter { $0 != "▲" && $0 != "▼" }) }
     }
 
     /// The column titles (of either table), split at spaces.
@@ -94,5 +99,20 @@ struct ProcessLine: Equatable {
         let units: [Character: Double] = ["B": 1, "K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
         guard let unit = rss.last, let scale = units[unit], let value = Double(rss.dropLast()) else { return nil }
         return value * scale
+    }
+}
+
+extension Screen {
+    /// The tab on screen, told apart by what only it shows while every tab still has its
+    /// initial order: the Containers table, or a process table sorted by the tab's own key
+    /// (CPU%, RSS, or READ/s with WRITE/s for IO). The tab bar itself differs only in colour.
+    var tabByInitialSort: String? {
+        if containerHeaderIndex != nil { return "Containers" }
+        switch sortMarkers.first.map({ ($0.title, $0.descending) }) {
+        case ("CPU%", true)?: return "CPU"
+        case ("RSS", true)?: return "Memory"
+        case ("READ/s", true)?: return "IO"
+        default: return nil
+        }
     }
 }

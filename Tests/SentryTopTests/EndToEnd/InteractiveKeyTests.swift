@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Keys typed into the real interface in a terminal: tabs, sort, filter.
+@Suite("sentry-top end to end: keys", .timeLimit(.minutes(2)))
+struct InteractiveKeyTests {
+    /// The status line while a filter is typed.
+    static let filterPrompt = "Filter (name, user, container):"
+
+    @Test("1 to 4, Tab and Shift-Tab switch tabs, wrapping around")
+    func keysSwitchTabs() async throws {
+        let top = try await InteractiveTop.start(["-d", "0.5"])
+        defer { top.close() }
+        try await expectTab("CPU", top)
+        // (keys, tab expected after them): digits jump, Tab and Shift-Tab (BTab) step and wrap.
+        let steps: [([String], String)] = [
+            (["2"], "Memory"), (["3"], "IO"), (["4"], "Containers"), (["1"], "CPU"),
+            (["Tab"], "Memory"), (["Tab"], "IO"), (["BTab"], "Memory"), (["BTab"], "CPU"),
+            (["BTab"], "Containers"), (["Tab"], "CPU"),
+        ]
+        for (keys, tab) in steps {
+            for key in keys { try await top.tmux.press(key) }
+            try await expectTab(tab, top, after: keys)
+        }
+    }
+
+    @Test("< and > move the sort column (▲/▼ follows), I reverses it, and the rows reorder")
+    func keysChangeTheSort() async throws {
+        let top = try await InteractiveTop.start(["-d", "0.5"])
+        defer { top.close() }
+
+        // From CPU% (descending), < moves left to USER, then PID, both A to Z.
+        try await top.tmux.press("<")
+        try await expectSort("USER", descending: false, top) { _ in true }
+        try await top.tmux.press("<")
+        try await expectSort("PID", descending: false, top) { pids in pids == pids.sorted() }
+        try await top.tmux.press("I")
+        try await expectSort("PID", descending: true, top) { pids in pids == pids.sorted(by: >) }
+
+        // > moves right again: USER, CPU%, then RSS, largest first.
+        for _ in 0..<3 { try await top.tmux.press(">") }
+        let rss = try await top.waitForScreen("RSS▼ with rows by RSS, largest first") { screen -> [Double]? in
+            guard screen.sortMarkers.map(\.title) == ["RSS"], screen.sortMarkers.first?.descending == true else { return nil }
+            let sizes = screen.processRows.map { $0?.rssBytes ?? -1 }
+            return sizes.count >= 3 && sizes == sizes.sorted(by: >) ? sizes : nil
+        }
+        try await top.tmux.press("I")
+        _ = try await top.waitForScreen("RSS▲ with rows by RSS, smallest first") { screen -> Bool? in
+            guard screen.sortMarkers.map(\.title) == ["RSS"], screen.sortMarkers.first?.descending == false else { return nil }
+            let sizes = screen.processRows.map { $0?.rssBytes ?? -1 }
+            // Reordered, not merely re-marked: the largest shown before is no longer first.
+            return sizes.count >= 3 && sizes == sizes.sorted() && sizes.first! < rss.first! ? true : nil
+        }
+    }
+
+    @Test("/ and text keep only the matching rows; Esc brings every row back")
+    func slashFiltersAndEscapeClears() async throws {
+        // Two processes with names of their own; the filter must keep one and hide the other.
+        let token = String(UUID().uuidString.prefix(6)).lowercased()
+        let wanted = try await Workload.memoryHolder(mebibytes: 32, name: Array("flt\(token)".utf8))
+        defer { wanted.kill() }
+        let other = try await Workload.memoryHolder(mebibytes: 32, name: Array("oth\(token)".utf8))
+        defer { other.kill() }
+        let top = try await InteractiveTop.start(["-d", "0.5"])
+        defer { top.close() }
+        _ = try await top.waitForScreen("both named processes listed") { screen -> Bool? in
+            let pids = screen.pids ?? []
+            return pids.contains(wanted.pid) && pids.contains(other.pid) ? true : nil
+        }
+
+        try await top.tmux.press("/")
+        try await top.tmux.type("FLT\(token.uppercased())")  // case-insensitive
+        let filtered = try await top.waitForScreen("only flt\(token) left") { screen -> Screen? in
+            guard screen.statusLine.contains(Self.filterPrompt) else { return nil }
+            return screen.pids == [wanted.pid] ? screen : nil
+        }
+        #expect(filtered.processRows.first??.name == "flt\(token)", "\(filtered)")
+        #expect(filtered.statusLine.contains("FLT\(token.uppercased())"), "prompt: \(filtered.statusLine)")
+
+        try await top.tmux.press("Escape")
+        let cleared = try await top.waitForScreen("every row back after Esc") { screen -> Screen? in
+            let pids = screen.pids ?? []
+            return pids.contains(wanted.pid) && pids.contains(other.pid) && pids.count > 2 ? screen : nil
+        }
+        #expect(!cleared.text.contains("filter \""), "filter still shown on the tab bar:\n\(cleared)")
+        #expect(!cleared.statusLine.contains(Self.filterPrompt), "prompt still open: \(cleared.statusLine)")
+    }
+
+    private func expectTab(
+        _ tab: String, _ top: InteractiveTop, after keys: [String] = []
+    ) async throws {
+        _ = try await top.waitForScreen("the \(tab) tab after \(keys)") { $0.tabByInitialSort == tab ? true : nil }
+    }
+
+    /// Waits for the marker on `title` and for the row PIDs to satisfy `order`.
+    private func expectSort(
+        _ title: String, descending: Bool, _ top: InteractiveTop, order: @escaping ([Int32]) -> Bool
+    ) async throws {
+        let marker = title + (descending ? "▼" : "▲")
+        _ = try await top.waitForScreen("\(marker) with rows in that order") { screen -> Bool? in
+            guard screen.sortMarkers.map(\.title) == [title], screen.sortMarkers.first?.descending == descending,
+                let pids = screen.pids, pids.count >= 3
+            else { return nil }
+            return order(pids) ? true : nil
+        }
+    }
+}
