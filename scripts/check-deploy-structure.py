@@ -62,9 +62,15 @@ required = {
     "ProtectKernelTunables": "yes", "ProtectKernelModules": "yes", "ProtectControlGroups": "yes",
     "RestrictAddressFamilies": "AF_INET AF_INET6 AF_UNIX", "MemoryDenyWriteExecute": "yes",
     "LockPersonality": "yes", "SystemCallArchitectures": "native", "Restart": "on-failure",
+    "PrivateDevices": "yes", "ProtectKernelLogs": "yes", "ProtectClock": "yes", "ProtectHostname": "yes",
+    "RestrictNamespaces": "yes", "RestrictRealtime": "yes", "RestrictSUIDSGID": "yes",
 }
 for key, value in required.items():
     check(get(key) == value, f"{key}={value}")
+filters = unit.get("SystemCallFilter", [])
+check("@system-service" in filters, "SystemCallFilter=@system-service (an allow list)")
+check(any(f.startswith("~") and "@debug" in f.split() + [f[1:].split()[0]] for f in filters),
+      "SystemCallFilter=~... denies @debug (ptrace(): the capability only opens /proc files)")
 # These would hide the processes the exporter exists to see (or void its capabilities).
 for key, bad in {"ProtectProc": {"invisible", "noaccess", "ptraceable"}, "ProcSubset": {"pid"},
                  "PrivateUsers": {"yes", "true"}, "PrivatePIDs": {"yes"}, "PrivateNetwork": {"yes"}}.items():
