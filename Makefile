@@ -1,25 +1,56 @@
-# proc-sentry: build, run and test.
-#   make run    install dependencies, build release binaries, run the exporter on :9105
-#   make test   run every test (unit and end-to-end)
+# proc-sentry: build, run, test and install.
+#   make run            install dependencies, build release binaries, run sentry-top
+#   make run-exporter   the same, running the exporter on :9105
+#   make test           every test: unit, end to end, man pages, install and deployment files
+#   make install        install both programs and their man pages under $(DESTDIR)$(PREFIX)
+#   make uninstall      remove exactly what install installed
 
 SWIFT ?= swift
 ARGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps build run test clean
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
+PROGRAMS := sentry-exporter sentry-top
+# The Swift runtime is linked in, so the binaries run on hosts without a Swift toolchain
+# (ncursesw and zlib stay dynamic system libraries).
+RELEASE := $(SWIFT) build -c release --static-swift-stdlib
+
+.PHONY: all deps build run run-exporter test install uninstall clean
 
 all: build
 
 deps:
 	./scripts/install-deps.sh
 
+# Products only: a plain `swift build` would also build the test-only TestSupport target.
 build:
-	$(SWIFT) build -c release --product sentry-exporter
+	for program in $(PROGRAMS); do $(RELEASE) --product $$program || exit 1; done
 
 run: deps build
+	.build/release/sentry-top $(ARGS)
+
+run-exporter: deps build
 	.build/release/sentry-exporter $(ARGS)
 
 test:
 	$(SWIFT) test
+	./scripts/check-man.sh
+	./scripts/check-install.sh
+	./scripts/check-deploy.sh
+
+install: build
+	install -d $(BINDIR) $(MANDIR)
+	for program in $(PROGRAMS); do \
+		install -m 0755 .build/release/$$program $(BINDIR)/$$program && \
+		install -m 0644 man/$$program.1 $(MANDIR)/$$program.1 || exit 1; \
+	done
+
+uninstall:
+	for program in $(PROGRAMS); do \
+		rm -f $(BINDIR)/$$program $(MANDIR)/$$program.1; \
+	done
 
 clean:
 	rm -rf .build

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 fail() { echo "check-man: FAIL: $*" >&2; exit 1; }
 
-swift build >/dev/null
+for program in sentry-exporter sentry-top; do swift build --product "$program" >/dev/null; done
 bin=$(swift build --show-bin-path)
 workdir=$(mktemp -d)
 exporter_pid=""

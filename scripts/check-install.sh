@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Checks `make install` and `make uninstall` as a packager uses them: a staged install under
+# DESTDIR with a custom PREFIX holds exactly the two programs and their man pages, the
+# programs run without a Swift toolchain's runtime libraries, and uninstall removes exactly
+# what install put there (files of others in the same tree stay).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "check-install: FAIL: $*" >&2; exit 1; }
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+prefix=/opt/proc-sentry
+mkdir -p "$stage$prefix/bin"
+touch "$stage$prefix/bin/someone-elses-tool"
+
+echo "check-install: make install DESTDIR=$stage PREFIX=$prefix"
+make --no-print-directory install DESTDIR="$stage" PREFIX="$prefix" >/dev/null
+installed=$(cd "$stage" && find . -type f | sort)
+expected=$(printf '%s\n' \
+    ".$prefix/bin/sentry-exporter" ".$prefix/bin/sentry-top" ".$prefix/bin/someone-elses-tool" \
+    ".$prefix/share/man/man1/sentry-exporter.1" ".$prefix/share/man/man1/sentry-top.1" | sort)
+[ "$installed" = "$expected" ] || fail "installed files differ from the expected:"$'\n'"$installed"
+
+for program in sentry-exporter sentry-top; do
+    binary="$stage$prefix/bin/$program"
+    [ -x "$binary" ] || fail "$binary is not executable"
+    echo "check-install: $program links no Swift runtime library (--static-swift-stdlib)"
+    if ldd "$binary" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch'; then
+        fail "$program links the Swift runtime dynamically"
+    fi
+    version=$(env -i "$binary" --version) || fail "$program --version failed without a Swift environment"
+    [ -n "$version" ] || fail "$program --version printed nothing"
+done
+
+echo "check-install: make uninstall DESTDIR=$stage PREFIX=$prefix"
+make --no-print-directory uninstall DESTDIR="$stage" PREFIX="$prefix" >/dev/null
+remaining=$(cd "$stage" && find . -type f | sort)
+[ "$remaining" = ".$prefix/bin/someone-elses-tool" ] || fail "after uninstall:"$'\n'"$remaining"
+echo "check-install: ok"
