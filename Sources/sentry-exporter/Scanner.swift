@@ -85,7 +85,7 @@ final class Scanner: @unchecked Sendable {
         if !warnedAboutPermissions, snapshot.unreadable.permissionDenied > 0 {
             warnedAboutPermissions = true
             logger.warning(
-                "Some processes' files are not readable; their IO and ports are not reported. Run as root or grant CAP_SYS_PTRACE",
+                "Some processes' files are not readable; their IO and ports are not reported. Run as root or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
                 metadata: ["files": "\(snapshot.unreadable.permissionDenied)"])
         }
         if !warnedAboutPasswd, case .failed(let failure) = collector.userNamesRefresh {

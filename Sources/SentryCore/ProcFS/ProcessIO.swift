@@ -2,7 +2,7 @@
 ///
 /// These are `read_bytes`/`write_bytes`, the storage layer's view; `rchar`/`wchar` would also
 /// count reads served from the page cache and writes to pipes and sockets. Reading another
-/// user's `io` needs ptrace access (root or `CAP_SYS_PTRACE`).
+/// user's `io` (mode 0400) needs root, or `CAP_DAC_READ_SEARCH` with `CAP_SYS_PTRACE`.
 public struct ProcessIO: Equatable, Sendable {
     /// Bytes read from storage since the process started.
     public var readBytes: UInt64
