@@ -54,9 +54,9 @@ struct InteractiveKeyTests {
         }
     }
 
-    @Test("/ and text keep only the matching rows; Esc brings every row back")
+    @Test("/ and text keep only the matching rows (case-insensitive, kept after Enter); Esc brings every row back")
     func slashFiltersAndEscapeClears() async throws {
-        // Two processes with names of their own; the filter must keep one and hide the other.
+        // Two processes with names of their own, sharing a token no other process has.
         let token = String(UUID().uuidString.prefix(6)).lowercased()
         let wanted = try await Workload.memoryHolder(mebibytes: 32, name: Array("flt\(token)".utf8))
         defer { wanted.kill() }
@@ -64,27 +64,41 @@ struct InteractiveKeyTests {
         defer { other.kill() }
         let top = try await InteractiveTop.start(["-d", "0.5"])
         defer { top.close() }
-        _ = try await top.waitForScreen("both named processes listed") { screen -> Bool? in
-            let pids = screen.pids ?? []
-            return pids.contains(wanted.pid) && pids.contains(other.pid) ? true : nil
-        }
 
         try await top.tmux.press("/")
-        try await top.tmux.type("FLT\(token.uppercased())")  // case-insensitive
-        let filtered = try await top.waitForScreen("only flt\(token) left") { screen -> Screen? in
-            guard screen.statusLine.contains(Self.filterPrompt) else { return nil }
-            return screen.pids == [wanted.pid] ? screen : nil
+        try await top.tmux.type("FLT\(token.uppercased())")
+        let one = try await top.waitForScreen("only flt\(token) left while typing") { screen -> Screen? in
+            screen.statusLine.contains(Self.filterPrompt) && screen.pids == [wanted.pid] ? screen : nil
         }
-        #expect(filtered.processRows.first??.name == "flt\(token)", "\(filtered)")
-        #expect(filtered.statusLine.contains("FLT\(token.uppercased())"), "prompt: \(filtered.statusLine)")
+        #expect(one.processRows.first??.name == "flt\(token)", "\(one)")
+        #expect(one.statusLine.contains("FLT\(token.uppercased())"), "prompt: \(one.statusLine)")
 
         try await top.tmux.press("Escape")
-        let cleared = try await top.waitForScreen("every row back after Esc") { screen -> Screen? in
-            let pids = screen.pids ?? []
-            return pids.contains(wanted.pid) && pids.contains(other.pid) && pids.count > 2 ? screen : nil
+        try await expectUnfiltered(top, "after Esc")
+
+        // The shared token keeps both; Enter closes the prompt and keeps the filter.
+        try await top.tmux.press("/")
+        try await top.tmux.type(token)
+        try await top.tmux.press("Enter")
+        let both = try await top.waitForScreen("both token rows, prompt closed") { screen -> Screen? in
+            !screen.statusLine.contains(Self.filterPrompt) && Set(screen.pids ?? []) == [wanted.pid, other.pid]
+                && screen.pids?.count == 2 ? screen : nil
         }
-        #expect(!cleared.text.contains("filter \""), "filter still shown on the tab bar:\n\(cleared)")
-        #expect(!cleared.statusLine.contains(Self.filterPrompt), "prompt still open: \(cleared.statusLine)")
+        #expect(both.text.contains("filter \"\(token)\""), "the tab bar does not show the filter:\n\(both)")
+
+        try await top.tmux.press("Escape")
+        try await expectUnfiltered(top, "after Esc on a kept filter")
+    }
+
+    /// Waits for the table without a filter: no prompt, no filter on the tab bar, and rows of
+    /// processes other than the test's own (every exported process, so more than two).
+    private func expectUnfiltered(_ top: InteractiveTop, _ when: String) async throws {
+        _ = try await top.waitForScreen("every row back \(when)") { screen -> Bool? in
+            guard !screen.statusLine.contains(Self.filterPrompt), !screen.text.contains("filter \""),
+                let pids = screen.pids, pids.count > 2
+            else { return nil }
+            return true
+        }
     }
 
     private func expectTab(
