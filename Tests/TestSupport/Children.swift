@@ -33,19 +33,24 @@ public enum Workload {
     }
 
     /// A process holding `mebibytes` of resident memory (every page written), optionally
-    /// renamed (its `comm`, written after exec) to `name`.
-    public static func memoryHolder(mebibytes: Int, name: [UInt8]? = nil) async throws -> ChildProcess {
+    /// renamed (its `comm`, written after exec) to `name`, and filling its memory at
+    /// `niceness` if it may (so that a niced busy loop does not starve it for many seconds).
+    public static func memoryHolder(mebibytes: Int, name: [UInt8]? = nil, niceness: Int = 0) async throws -> ChildProcess {
         let script = preamble + """
+            try:
+                os.setpriority(os.PRIO_PROCESS, 0, int(sys.argv[2]))
+            except OSError:
+                pass
             block = b'x' * (int(sys.argv[1]) << 20)  # bytes(...) * n writes every page
-            if len(sys.argv) > 2:
+            if len(sys.argv) > 3:
                 with open('/proc/self/comm', 'wb') as comm:
-                    comm.write(bytes.fromhex(sys.argv[2]))
+                    comm.write(bytes.fromhex(sys.argv[3]))
             print('ready', flush=True)
             while alive():
                 time.sleep(0.2)
 
             """
-        var arguments = [String(mebibytes)]
+        var arguments = [String(mebibytes), String(niceness)]
         if let name { arguments.append(name.map { String(format: "%02x", $0) }.joined()) }
         return try await start(script, arguments, label: "memory")
     }
@@ -54,7 +59,8 @@ public enum Workload {
     private static func start(_ script: String, _ arguments: [String], label: String) async throws -> ChildProcess {
         let child = try ChildProcess(Tools.python3, ["-c", script] + arguments, label: label)
         do {
-            _ = try await poll(timeout: .seconds(30), interval: .milliseconds(20), "\(label) child to be ready") { () -> Bool? in
+            // Generous: on a loaded 2-core machine, starting python and filling memory can take long.
+            _ = try await poll(timeout: .seconds(60), interval: .milliseconds(20), "\(label) child to be ready") { () -> Bool? in
                 if child.stdoutText.contains("ready") { return true }
                 if child.hasExited { throw HarnessError("\(label) child exited: \(child.stderrText)") }
                 return nil

@@ -3,14 +3,14 @@ import Testing
 import TestSupport
 
 /// `--connect`: sentry-top reading a real sentry-exporter's metrics instead of scanning.
-@Suite("sentry-top end to end: attached to an exporter", .timeLimit(.minutes(2)))
+@Suite("sentry-top end to end: attached to an exporter", .timeLimit(.minutes(3)))
 struct AttachTests {
     @Test("--connect --json lists exactly the processes and ranks of the exporter's proc_process_top_rank")
     func jsonMatchesTheExportedRanks() async throws {
         let exporter = try await ExporterProcess.start(["--scan.interval", "500ms"])
         defer { exporter.stop() }
         // Scan 3 started: at least two completed, so the CPU and IO lists have rates.
-        _ = try await exporter.scrape(afterScans: 3)
+        _ = try await exporter.scrape(afterScans: 3, timeout: .seconds(90))
 
         // sentry-top's last fetch and the scrape after it may straddle a scan: retry until one
         // attempt sees the same scan on both sides.

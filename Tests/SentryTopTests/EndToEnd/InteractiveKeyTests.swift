@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Keys typed into the real interface in a terminal: tabs, sort, filter.
-@Suite("sentry-top end to end: keys", .timeLimit(.minutes(2)))
+@Suite("sentry-top end to end: keys", .timeLimit(.minutes(3)))
 struct InteractiveKeyTests {
     /// The status line while a filter is typed.
     static let filterPrompt = "Filter (name, user, container):"

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// `--json` list bounds with a small N, where every list is full and the limit matters.
-@Suite("sentry-top end to end: --top-n in --json", .timeLimit(.minutes(2)))
+@Suite("sentry-top end to end: --top-n in --json", .timeLimit(.minutes(3)))
 struct JSONListTests {
     @Test("--top-n 3 limits every list to 3, ranked 1…k, and exports only their members")
     func topNLimitsEveryList() async throws {

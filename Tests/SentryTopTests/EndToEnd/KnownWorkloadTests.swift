@@ -15,8 +15,8 @@ struct KnownWorkloadTests {
 
     @Test("The busy loop is the first row of the CPU tab, the holder of the Memory tab (keys 2 and Tab)")
     func interactiveFirstRows() async throws {
-        // The holder first: once the niced loop runs, filling a gibibyte takes far longer.
-        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes)
+        // The holder first and niced too: under a niced loop, filling a gibibyte takes far longer.
+        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
         defer { holder.kill() }
         let burner = try await Workload.cpuBurner(niceness: -10)
         defer { burner.kill() }
@@ -34,8 +34,8 @@ struct KnownWorkloadTests {
 
     @Test("--json: the loop is CPU rank 1 at about one core, the holder's RSS is right, every list is 1…k ≤ N")
     func jsonAgainstTheKernel() async throws {
-        // The holder first: once the niced loop runs, filling a gibibyte takes far longer.
-        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes)
+        // The holder first and niced too: under a niced loop, filling a gibibyte takes far longer.
+        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
         defer { holder.kill() }
         let burner = try await Workload.cpuBurner(niceness: -10)
         defer { burner.kill() }
@@ -67,8 +67,8 @@ struct KnownWorkloadTests {
 
     @Test("--batch: the loop's PID is the first row of the process table (sorted by CPU), the holder is in it")
     func batchTextLeadsWithTheLoop() async throws {
-        // The holder first: once the niced loop runs, filling a gibibyte takes far longer.
-        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes)
+        // The holder first and niced too: under a niced loop, filling a gibibyte takes far longer.
+        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
         defer { holder.kill() }
         let burner = try await Workload.cpuBurner(niceness: -10)
         defer { burner.kill() }
@@ -88,7 +88,7 @@ struct KnownWorkloadTests {
 
     /// Waits until `pid` heads the table of `tab`.
     private func expectFirstRow(_ pid: Int32, on tab: String, _ top: InteractiveTop) async throws {
-        _ = try await top.waitForScreen(timeout: .seconds(30), "\(pid) as the first row of the \(tab) tab") { screen in
+        _ = try await top.waitForScreen(timeout: .seconds(45), "\(pid) as the first row of the \(tab) tab") { screen in
             screen.tabByInitialSort == tab && screen.processRows.first??.pid == pid ? true : nil
         }
     }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The interface follows the terminal's size (SIGWINCH), redrawing everything for the new one.
-@Suite("sentry-top end to end: resizing", .timeLimit(.minutes(2)))
+@Suite("sentry-top end to end: resizing", .timeLimit(.minutes(3)))
 struct ResizeTests {
     @Test("Shrinking to 80x24 and growing back to 100x30 redraws each layout in full, with no leftovers")
     func redrawsAtEachSize() async throws {

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Starting and leaving the interface: the terminal must end exactly as the shell had it.
-@Suite("sentry-top end to end: terminal lifecycle", .timeLimit(.minutes(2)))
+@Suite("sentry-top end to end: terminal lifecycle", .timeLimit(.minutes(3)))
 struct TerminalLifecycleTests {
     @Test("q quits with status 0 and gives the shell its screen, cursor, keypad and mouse back")
     func quitRestoresTheTerminal() async throws {

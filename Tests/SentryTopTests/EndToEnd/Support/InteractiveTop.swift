@@ -46,11 +46,11 @@ final class InteractiveTop: @unchecked Sendable {
         let tmux = try await TmuxSession(["/bin/sh", "-c", script], width: width, height: height)
         do {
             let shell = try await tmux.panePID()
-            let pid = try await poll(timeout: .seconds(15), interval: .milliseconds(20), "sentry-top to start under \(shell)") {
+            let pid = try await poll(timeout: .seconds(30), interval: .milliseconds(20), "sentry-top to start under \(shell)") {
                 childPIDs(of: shell).first
             }
             let top = InteractiveTop(tmux: tmux, pid: pid)
-            _ = try await tmux.waitForScreen(timeout: .seconds(20), "sentry-top's first frame") { screen in
+            _ = try await tmux.waitForScreen(timeout: .seconds(60), "sentry-top's first frame") { screen in
                 if screen.text.contains("EXITED=") { throw HarnessError("sentry-top exited at once:\n\(screen)") }
                 return (waitForTable ? screen.processHeaderIndex != nil : screen.statusLine.contains("Quit")) ? true : nil
             }
@@ -63,13 +63,13 @@ final class InteractiveTop: @unchecked Sendable {
 
     /// Captures until `condition` holds.
     func waitForScreen<T>(
-        timeout: Duration = .seconds(15), _ what: @autoclosure () -> String, _ condition: (Screen) throws -> T?
+        timeout: Duration = .seconds(30), _ what: @autoclosure () -> String, _ condition: (Screen) throws -> T?
     ) async throws -> T {
         try await tmux.waitForScreen(timeout: timeout, what(), condition)
     }
 
     /// Waits for the shell to report sentry-top's exit status, and returns it.
-    func waitForExitStatus(timeout: Duration = .seconds(15)) async throws -> Int {
+    func waitForExitStatus(timeout: Duration = .seconds(30)) async throws -> Int {
         var last = ""
         do {
             return try await poll(timeout: timeout, interval: .milliseconds(100), "EXITED=<status> from the shell") {

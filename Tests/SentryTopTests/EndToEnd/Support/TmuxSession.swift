@@ -84,7 +84,7 @@ final class TmuxSession: @unchecked Sendable {
 
     /// Captures until `condition` returns a value, for up to `timeout`.
     func waitForScreen<T>(
-        timeout: Duration = .seconds(15), _ what: @autoclosure () -> String, _ condition: (Screen) throws -> T?
+        timeout: Duration = .seconds(30), _ what: @autoclosure () -> String, _ condition: (Screen) throws -> T?
     ) async throws -> T {
         var last = Screen("")
         do {
