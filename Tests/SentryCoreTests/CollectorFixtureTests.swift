@@ -85,6 +85,40 @@ struct CollectorFixtureTests {
         #expect(unselected.listeningPorts.isEmpty)
     }
 
+    @Test("socket tables are read again only for a new socket or after a minute")
+    func socketTablesAreCached() throws {
+        let tree = try FakeProc(copying: Fixtures.proc)
+        let clock = ManualClock()
+        let collector = try Collector(
+            configuration: CollectorConfiguration(
+                procRoot: tree.root, passwdPath: Fixtures.passwd, topN: 2, clockTicksPerSecond: 100, pageSize: 4096),
+            clock: clock)
+        func tcpPorts() throws -> [UInt16] {
+            try #require(try collector.scan().process(700)).listeningPorts.filter { $0.kind == .tcp }.map(\.port)
+        }
+        #expect(try tcpPorts() == [8080])
+
+        // 8080 closes and 9090 listens on socket 30004, which nginx already held: no new socket,
+        // so the table is not read again yet.
+        let table = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+               0: 00000000:2382 00000000:0000 0A 00000000:00000000 00:00000000 00000000    33        0 30004 1 0
+            """
+        tree.write("700/net/tcp", table + "\n")
+        clock.advance(by: 30)
+        #expect(try tcpPorts() == [8080])
+
+        // Past a minute since the read, it is read again.
+        clock.advance(by: 31)
+        #expect(try tcpPorts() == [9090])
+
+        // A socket not held at the last read also makes it read again, however recent.
+        tree.write("700/net/tcp", table + "\n   1: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000    33        0 30007 1 0\n")
+        #expect(symlink("socket:[30007]", "\(tree.root)/700/fd/9") == 0)
+        clock.advance(by: 1)
+        #expect(try tcpPorts() == [80, 9090])
+    }
+
     @Test("an unreadable io is counted as permission denied and the process kept without IO")
     func permissionDenied() throws {
         let tree = try FakeProc(copying: Fixtures.proc)

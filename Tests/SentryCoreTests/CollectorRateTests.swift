@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import SentryCore
 
@@ -163,6 +164,29 @@ struct CollectorRateTests {
         clock.advance(by: 1)
         tree.setProcess(pid: 10, name: "nginx", cgroup: docker)
         #expect(try collector.scan().process(10)?.container?.id.hasPrefix("8dde0b0d") == true)
+    }
+
+    @Test("status is read for new processes and again only when the directory's owner (the effective UID) changes")
+    func uidRefresh() throws {
+        try #require(geteuid() == 0, "changing a directory's owner needs root")
+        let tree = try FakeProc()
+        let clock = ManualClock()
+        tree.setProcess(pid: 10, uid: 0)
+        let collector = try tree.collector(clock: clock)
+        #expect(try collector.scan().process(10)?.user == "root")
+
+        // Same owner: the cached UID stands and status is not read (a real status would not
+        // change without the owner changing; rewriting it here shows it is not read).
+        clock.advance(by: 1)
+        tree.setProcess(pid: 10, uid: 1000)
+        #expect(try collector.scan().process(10)?.user == "root")
+
+        // A setuid changes the owner: status is read again.
+        clock.advance(by: 1)
+        #expect(chown("\(tree.root)/10", 1000, 1000) == 0)
+        let process = try #require(try collector.scan().process(10))
+        #expect(process.uid == 1000)
+        #expect(process.user == "alice")
     }
 
     @Test("whole-machine CPU from /proc/stat")

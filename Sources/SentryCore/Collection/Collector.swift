@@ -1,8 +1,10 @@
 /// Scans every process under a proc root and turns consecutive scans into `Snapshot`s.
 ///
-/// Each scan reads `stat`, `status` and `io` of every process once, `cgroup` only for processes
-/// it has not seen before or that changed their name (an `exec`, as when a container's init
-/// starts its command), and resolves listening ports only for the selected processes.
+/// Each scan reads `stat` and `io` of every process once and the owner of its directory (its
+/// effective UID); `status`, for the UID, only when a process is new or that owner changed;
+/// `cgroup` only for processes it has not seen before or that changed their name (an `exec`, as
+/// when a container's init starts its command); and listening ports only for the selected
+/// processes.
 /// Between scans it keeps one record per process, so rates compare a process only with itself.
 ///
 /// A collector is not thread-safe: it reuses one read buffer and its records across scans.
@@ -17,6 +19,7 @@ public final class Collector {
     private var previous: (instant: ScanInstant, system: SystemStat)?
     private var generation: UInt64 = 0
     private var selection = TopNSelection()
+    private var portResolver: ListeningPortResolver
     // Reused between scans so the steady state allocates no per-process storage.
     private var pids: [Int32] = []
     private var stalePIDs: [Int32] = []
@@ -28,6 +31,8 @@ public final class Collector {
     private struct ProcessRecord {
         var sample: ProcessSample
         var rawName: ProcessName
+        /// The owner of `<pid>` when `sample.uid` was read: a different owner means a new UID.
+        var directoryOwner: UInt32?
         var cpuTicks: UInt64
         var generation: UInt64
     }
@@ -38,6 +43,7 @@ public final class Collector {
         self.clock = clock
         procFS = try ProcFS(root: configuration.procRoot)
         userNames = UserNames(path: configuration.passwdPath)
+        portResolver = ListeningPortResolver(procFS: procFS, maximumPerProcess: configuration.maximumPortsPerProcess)
     }
 
     /// Scans all processes and returns what changed since the previous scan.
@@ -78,9 +84,8 @@ public final class Collector {
             lists[list] = indices
         }
         let selected = processes.indices.filter { processes[$0].ranks.isSelected }
-        var resolver = ListeningPortResolver(procFS: procFS, maximumPerProcess: configuration.maximumPortsPerProcess)
-        let ports = resolver.resolve(selected.map { processes[$0].pid })
-        unreadable.permissionDenied += resolver.deniedCount
+        let ports = portResolver.resolve(selected.map { processes[$0].pid }, now: start.sinceBoot)
+        unreadable.permissionDenied += portResolver.deniedCount
         for index in selected { processes[index].listeningPorts = ports[processes[index].pid] ?? [] }
 
         var total = ResourceTotals()
@@ -128,13 +133,18 @@ public final class Collector {
         }
         // Only `stat` decides whether the process is there: without `status` or `io` (denied,
         // or a kernel without I/O accounting) it is still worth reporting.
-        let status = readField(pid, "status", ProcessStatus.parse, &unreadable)
         let io = readField(pid, "io", ProcessIO.parse, &unreadable)
 
         // A record of the same PID but another start time belongs to an earlier process.
         let known = records[pid].flatMap { $0.sample.identity.startTicks == stat.startTicks ? $0 : nil }
         let sameProgram = known.map { $0.rawName == stat.name } ?? false
-        let uid = status?.effectiveUID
+        let directoryOwner = try? procFS.directoryOwner(pid: pid)
+        let uid: UInt32?
+        if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.sample.uid {
+            uid = knownUID
+        } else {
+            uid = readField(pid, "status", ProcessStatus.parse, &unreadable)?.effectiveUID
+        }
         let cpuTicks = stat.cpuTicks
         var sample = ProcessSample(
             identity: ProcessIdentity(pid: pid, startTicks: stat.startTicks),
@@ -154,7 +164,8 @@ public final class Collector {
             listeningPorts: []
         )
         rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.sample.io) })
-        records[pid] = ProcessRecord(sample: sample, rawName: stat.name, cpuTicks: cpuTicks, generation: generation)
+        records[pid] = ProcessRecord(
+            sample: sample, rawName: stat.name, directoryOwner: directoryOwner, cpuTicks: cpuTicks, generation: generation)
         return sample
     }
 

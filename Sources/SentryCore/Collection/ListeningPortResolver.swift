@@ -1,38 +1,74 @@
 /// Finds the ports a few processes listen on, by matching the socket inodes of their open
 /// descriptors against the listening sockets of their network namespace.
 ///
-/// Walking descriptor tables is the expensive part, so it is done only for the processes asked
-/// about (the selected ones), never for every process. Socket tables are read once per network
-/// namespace, through a member process's own `net/` directory: `/proc/net` would show only the
-/// collector's namespace, not a container's.
+/// Walking descriptor tables is done only for the processes asked about (the selected ones),
+/// never for every process. Socket tables are read through a member process's own `net/`
+/// directory, since `/proc/net` shows only the collector's namespace, not a container's.
+///
+/// Reading `net/tcp` makes the kernel walk the whole established-connection hash table, so a
+/// namespace's tables are kept between scans and read again only when a member holds a socket
+/// the last read did not see, or when they are older than `maximumTableAge`. The age bounds how
+/// late a socket shows up that was already open, but not yet listening, at the last read.
 struct ListeningPortResolver {
     let procFS: ProcFS
     let maximumPerProcess: Int
-    /// Processes whose namespace or descriptors this user may not inspect.
+    /// Seconds after which a namespace's tables are read again even if no new socket appeared.
+    let maximumTableAge: Double
+    /// Processes whose namespace or descriptors the last `resolve` could not inspect.
     private(set) var deniedCount = 0
+    private var tables: [UInt64: NamespaceTables] = [:]
 
-    init(procFS: ProcFS, maximumPerProcess: Int) {
+    /// One network namespace's listening sockets, and every socket its members held when read.
+    private struct NamespaceTables {
+        var listening: [UInt64: ListeningPort]
+        var socketsAtRead: Set<UInt64>
+        var readAt: Double
+    }
+
+    /// A process asked about, with the socket inodes of its descriptors.
+    private struct Member {
+        var pid: Int32
+        var sockets: [UInt64]
+    }
+
+    init(procFS: ProcFS, maximumPerProcess: Int, maximumTableAge: Double = 60) {
         self.procFS = procFS
         self.maximumPerProcess = maximumPerProcess
+        self.maximumTableAge = maximumTableAge
     }
 
     /// The listening ports of each of `pids` that has any, lowest first, at most
-    /// `maximumPerProcess` each.
-    mutating func resolve(_ pids: [Int32]) -> [Int32: [ListeningPort]] {
-        var pidsByNamespace: [UInt64: [Int32]] = [:]
+    /// `maximumPerProcess` each. `now` is in seconds on a monotonic clock (the scan's).
+    mutating func resolve(_ pids: [Int32], now: Double) -> [Int32: [ListeningPort]] {
+        deniedCount = 0
+        var membersByNamespace: [UInt64: [Member]] = [:]
         for pid in pids {
-            guard let namespace = networkNamespace(of: pid) else { continue }
-            pidsByNamespace[namespace, default: []].append(pid)
+            guard let namespace = networkNamespace(of: pid), let sockets = sockets(of: pid), !sockets.isEmpty else {
+                continue
+            }
+            membersByNamespace[namespace, default: []].append(Member(pid: pid, sockets: sockets))
         }
+
+        var current: [UInt64: NamespaceTables] = [:]
         var result: [Int32: [ListeningPort]] = [:]
-        for members in pidsByNamespace.values {
-            let sockets = listeningSockets(readVia: members)
-            guard !sockets.isEmpty else { continue }
-            for pid in members {
-                let ports = ports(of: pid, among: sockets)
-                if !ports.isEmpty { result[pid] = ports }
+        for (namespace, members) in membersByNamespace {
+            let held = Set(members.lazy.flatMap(\.sockets))
+            let namespaceTables: NamespaceTables
+            if let known = tables[namespace], now - known.readAt < maximumTableAge, held.isSubset(of: known.socketsAtRead) {
+                namespaceTables = known
+            } else {
+                guard let listening = listeningSockets(readVia: members) else { continue }
+                namespaceTables = NamespaceTables(listening: listening, socketsAtRead: held, readAt: now)
+            }
+            current[namespace] = namespaceTables
+            for member in members {
+                let ports = Set(member.sockets.compactMap { namespaceTables.listening[$0] })
+                if !ports.isEmpty { result[member.pid] = Array(ports.sorted().prefix(maximumPerProcess)) }
             }
         }
+        // Namespaces with no member asked about this time are forgotten, so the cache stays
+        // bounded by the selected processes.
+        tables = current
         return result
     }
 
@@ -46,14 +82,33 @@ struct ListeningPortResolver {
         }
     }
 
-    /// Listening sockets by inode, read through the first member whose tables are readable.
-    private func listeningSockets(readVia members: [Int32]) -> [UInt64: ListeningPort] {
-        for pid in members {
+    /// The socket inodes of `pid`'s descriptors; nil if they cannot be listed.
+    private mutating func sockets(of pid: Int32) -> [UInt64]? {
+        var sockets: [UInt64] = []
+        do {
+            try procFS.forEachNumericEntry(pid: pid, "fd") { fd in
+                var path = ProcPath(pid: pid, "fd/")
+                path.append(fd)
+                if let target = try? procFS.readLink(path), let inode = Self.bracketedNumber(in: target, after: "socket:[") {
+                    sockets.append(inode)
+                }
+            }
+            return sockets
+        } catch {
+            if error == .permissionDenied { deniedCount += 1 }
+            return nil
+        }
+    }
+
+    /// Listening sockets by inode, read through the first member whose tables are readable;
+    /// nil if every member vanished.
+    private func listeningSockets(readVia members: [Member]) -> [UInt64: ListeningPort]? {
+        for member in members {
             var sockets: [UInt64: ListeningPort] = [:]
             var readable = true
             for kind in SocketTable.Kind.allCases {
                 do {
-                    SocketTable.forEachListeningSocket(in: try procFS.read(pid: pid, kind.file), kind: kind) {
+                    SocketTable.forEachListeningSocket(in: try procFS.read(pid: member.pid, kind.file), kind: kind) {
                         sockets[$0] = ListeningPort(kind: kind, port: $1)
                     }
                 } catch {
@@ -64,25 +119,7 @@ struct ListeningPortResolver {
             }
             if readable { return sockets }
         }
-        return [:]
-    }
-
-    private mutating func ports(of pid: Int32, among sockets: [UInt64: ListeningPort]) -> [ListeningPort] {
-        var found = Set<ListeningPort>()
-        do {
-            try procFS.forEachNumericEntry(pid: pid, "fd") { fd in
-                var path = ProcPath(pid: pid, "fd/")
-                path.append(fd)
-                guard let target = try? procFS.readLink(path),
-                    let inode = Self.bracketedNumber(in: target, after: "socket:["),
-                    let port = sockets[inode]
-                else { return }
-                found.insert(port)
-            }
-        } catch {
-            if error == .permissionDenied { deniedCount += 1 }
-        }
-        return Array(found.sorted().prefix(maximumPerProcess))
+        return nil
     }
 
     /// The decimal number in a link target of the form `<prefix><number>]`.

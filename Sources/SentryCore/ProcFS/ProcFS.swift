@@ -86,6 +86,18 @@ public final class ProcFS {
         return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
     }
 
+    /// The owner of the directory `<pid>`: the process's effective UID.
+    ///
+    /// Since Linux 4.11 the directory itself is owned by the effective UID even for
+    /// non-dumpable processes (only the files inside turn root-owned), so one `fstatat` tells
+    /// whether the UID changed, at a tenth of the cost of rendering `status`.
+    public func directoryOwner(pid: Int32) throws(ReadFailure) -> UInt32 {
+        var info = stat()
+        let result = ProcPath(pid: pid, "").withCString { fstatat(rootFD, $0, &info, 0) }
+        guard result == 0 else { throw ReadFailure(errno: errno) }
+        return info.st_uid
+    }
+
     private func grow() {
         let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 8)
         larger.copyMemory(from: UnsafeRawBufferPointer(buffer))
