@@ -67,7 +67,12 @@ enum TopView {
         var header: [Span] = []
         for (index, column) in columns.enumerated() {
             let sorted = sortedColumns.contains(index)
-            let title = sorted ? column.title + (order.descending ? "▼" : "▲") : column.title
+            // The marker is what tells which column sorts: when a title fills its column
+            // (WRITE/s, CMI), cut the title, not the marker.
+            let title = sorted
+                ? TextWidth.fit(column.title, min(TextWidth.width(column.title), widths[index] - 1))
+                    + (order.descending ? "▼" : "▲")
+                : column.title
             header.append(Span(TextWidth.fit(title, widths[index], alignment: column.alignment),
                                sorted ? .columnHeaderSorted : .columnHeader))
             header.append(Span(" ", .columnHeader))

@@ -23,6 +23,15 @@ struct InteractiveKeyTests {
             for key in keys { try await top.tmux.press(key) }
             try await expectTab(tab, top, after: keys)
         }
+
+        // The IO tab sorts by read plus write: both titles carry the marker, even WRITE/s, whose
+        // title alone fills its column.
+        try await top.tmux.press("3")
+        _ = try await top.waitForScreen("READ/s and WRITE/s both marked on the IO tab") { screen -> Bool? in
+            let marked = screen.sortMarkers
+            return marked.count == 2 && marked[0].title == "READ/s" && marked[1].title.hasPrefix("WRITE")
+                && marked.allSatisfy(\.descending) ? true : nil
+        }
     }
 
     @Test("< and > move the sort column (▲/▼ follows), I reverses it, and the rows reorder")
