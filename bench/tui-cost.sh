@@ -44,6 +44,8 @@ workload=../shared/bench/workload.sh
 workload_state=/tmp/tui-cost-workload-$$
 cleanup() {
     tmux -L "$socket" kill-server 2>/dev/null || true
+    # tmux leaves its socket file behind after kill-server.
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$socket"
     if [ "$own_workload" = 1 ]; then
         WL_STATE=$workload_state "$workload" stop >/dev/null 2>&1 || true
         rm -rf "$workload_state"
