@@ -30,7 +30,13 @@ final class TmuxSession: @unchecked Sendable {
             "set-option", "-g", "default-terminal", "xterm-256color", ";",
             "set-option", "-g", "remain-on-exit", "on", ";",
             "new-session", "-d", "-s", "e2e", "-x", String(width), "-y", String(height),
-        ] + locale.sorted { $0.key < $1.key }.flatMap { ["-e", "\($0.key)=\($0.value)"] } + argv
+        ] + locale.sorted { $0.key < $1.key }.flatMap { ["-e", "\($0.key)=\($0.value)"] } + argv + [
+            // A watchdog: should the test runner die without close(), the server (and the
+            // program in it) goes too. kill-server ends the watchdog itself.
+            ";", "run-shell", "-b",
+            "while kill -0 \(ProcessInfo.processInfo.processIdentifier) 2>/dev/null; do sleep 1; done; "
+                + "exec \(Tools.tmux) -L \(socketName) -f /dev/null kill-server",
+        ]
         do {
             try await startServer(arguments)
         } catch {
