@@ -15,11 +15,11 @@ struct KnownWorkloadTests {
 
     @Test("The busy loop is the first row of the CPU tab, the holder of the Memory tab (keys 2 and Tab)")
     func interactiveFirstRows() async throws {
-        // The holder first and niced too: under a niced loop, filling a gibibyte takes far longer.
-        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
-        defer { holder.kill() }
-        let burner = try await Workload.cpuBurner(niceness: -10)
-        defer { burner.kill() }
+        let (holder, burner) = try await startWorkloads()
+        defer {
+            burner.kill()
+            holder.kill()
+        }
         let top = try await InteractiveTop.start(["-d", "0.5"])
         defer { top.close() }
 
@@ -34,11 +34,11 @@ struct KnownWorkloadTests {
 
     @Test("--json: the loop is CPU rank 1 at about one core, the holder's RSS is right, every list is 1…k ≤ N")
     func jsonAgainstTheKernel() async throws {
-        // The holder first and niced too: under a niced loop, filling a gibibyte takes far longer.
-        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
-        defer { holder.kill() }
-        let burner = try await Workload.cpuBurner(niceness: -10)
-        defer { burner.kill() }
+        let (holder, burner) = try await startWorkloads()
+        defer {
+            burner.kill()
+            holder.kill()
+        }
         let holderSize = Double(Self.holderMebibytes << 20)
 
         // Retried: a concurrent busy loop (another suite's) may briefly take rank 1.
@@ -67,11 +67,11 @@ struct KnownWorkloadTests {
 
     @Test("--batch: the loop's PID is the first row of the process table (sorted by CPU), the holder is in it")
     func batchTextLeadsWithTheLoop() async throws {
-        // The holder first and niced too: under a niced loop, filling a gibibyte takes far longer.
-        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
-        defer { holder.kill() }
-        let burner = try await Workload.cpuBurner(niceness: -10)
-        defer { burner.kill() }
+        let (holder, burner) = try await startWorkloads()
+        defer {
+            burner.kill()
+            holder.kill()
+        }
 
         let rows = try await retrying("a --batch refresh led by the loop") { () -> [ProcessLine]? in
             let result = try await SentryTopBinary.run(["--batch", "--iterations", "2", "-d", "0.5"])
@@ -84,6 +84,18 @@ struct KnownWorkloadTests {
             return nil
         }
         #expect(rows.contains { $0.pid == holder.pid }, "holder \(holder.pid) missing from the process table")
+    }
+
+    /// The memory holder, then the busy loop. The holder first and niced too: under a niced
+    /// loop, filling a gibibyte at the default priority takes far longer.
+    private func startWorkloads() async throws -> (holder: ChildProcess, burner: ChildProcess) {
+        let holder = try await Workload.memoryHolder(mebibytes: Self.holderMebibytes, niceness: -10)
+        do {
+            return (holder, try await Workload.cpuBurner(niceness: -10))
+        } catch {
+            holder.kill()
+            throw error
+        }
     }
 
     /// Waits until `pid` heads the table of `tab`.
