@@ -17,8 +17,16 @@ public enum Workload {
 
     /// A process that keeps one core busy (a pure-Python loop: one thread), at `niceness` if
     /// it may change it (negative needs root or CAP_SYS_NICE; otherwise it stays at 0).
+    ///
+    /// One at a time on the machine, whichever test target or test run starts them: each
+    /// holds an exclusive lock (`flock`, released when it dies) from before it is ready. Two
+    /// would tie for the first row of the CPU list, and two niced ones would leave the other
+    /// tests on a 2-core machine no core at all.
     public static func cpuBurner(niceness: Int = 0) async throws -> ChildProcess {
         let script = preamble + """
+            import fcntl
+            lock = open(sys.argv[2], 'a')
+            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 os.setpriority(os.PRIO_PROCESS, 0, int(sys.argv[1]))
             except OSError:
@@ -29,8 +37,12 @@ public enum Workload {
                     pass
 
             """
-        return try await start(script, [String(niceness)], label: "burner")
+        return try await start(script, [String(niceness), burnerLockPath], label: "burner")
     }
+
+    /// The lock file of `cpuBurner`, shared by every test process on the machine.
+    private static let burnerLockPath = FileManager.default.temporaryDirectory
+        .appendingPathComponent("proc-sentry-e2e-cpu-burner.lock").path
 
     /// A process holding `mebibytes` of resident memory (every page written), optionally
     /// renamed (its `comm`, written after exec) to `name`, and filling its memory at
