@@ -36,10 +36,8 @@ final class InteractiveTop: @unchecked Sendable {
     }
 
     /// Starts sentry-top with `arguments` and waits for its first frame with a process table
-    /// (or, with `waitForTable: false`, for any frame of the interface).
-    static func start(
-        _ arguments: [String], width: Int = 100, height: Int = 30, waitForTable: Bool = true
-    ) async throws -> InteractiveTop {
+    /// (drawn even before there are rows).
+    static func start(_ arguments: [String], width: Int = 100, height: Int = 30) async throws -> InteractiveTop {
         let binary = try SentryTopBinary.require()
         let command = ([binary] + arguments).map(shellQuoted).joined(separator: " ")
         let script = "echo \(shellQuoted(banner)); \(command); echo EXITED=$?; exec sleep 120"
@@ -52,7 +50,7 @@ final class InteractiveTop: @unchecked Sendable {
             let top = InteractiveTop(tmux: tmux, pid: pid)
             _ = try await tmux.waitForScreen(timeout: .seconds(60), "sentry-top's first frame") { screen in
                 if screen.text.contains("EXITED=") { throw HarnessError("sentry-top exited at once:\n\(screen)") }
-                return (waitForTable ? screen.processHeaderIndex != nil : screen.statusLine.contains("Quit")) ? true : nil
+                return screen.processHeaderIndex != nil ? true : nil
             }
             return top
         } catch {
