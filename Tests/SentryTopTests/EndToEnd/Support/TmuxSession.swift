@@ -14,6 +14,8 @@ final class TmuxSession: @unchecked Sendable {
     private let target = "e2e:0.0"
     private let lock = NSLock()
     private var closed = false
+    /// The server's socket file, which kill-server leaves behind.
+    private var socketPath: String?
 
     /// Starts `argv` (executed directly, no shell in between) in a `width` × `height` pane with
     /// `TERM=xterm-256color` and a UTF-8 locale. Panes stay on screen after their command exits
@@ -39,6 +41,8 @@ final class TmuxSession: @unchecked Sendable {
         ]
         do {
             try await startServer(arguments)
+            let path = try await format("#{socket_path}")
+            lock.withLock { socketPath = path }
         } catch {
             close()
             throw error
@@ -144,5 +148,6 @@ final class TmuxSession: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return }
         process.waitUntilExit()
+        if let socketPath { try? FileManager.default.removeItem(atPath: socketPath) }
     }
 }
