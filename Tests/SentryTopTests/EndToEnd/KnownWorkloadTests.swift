@@ -41,15 +41,18 @@ struct KnownWorkloadTests {
         }
         let holderSize = Double(Self.holderMebibytes << 20)
 
-        // Retried: a concurrent busy loop (another suite's) may briefly take rank 1.
-        let document = try await retrying("a --json refresh with the loop at CPU rank 1") { () -> TopDocument? in
+        // Retried: on a loaded machine even the niced loop may get less than a core for a
+        // moment, and a process may briefly outrun it. A wrong figure fails every attempt.
+        let document = try await retrying("a --json refresh with the loop at CPU rank 1, 60 to 130 %") { () -> TopDocument? in
             let result = try await SentryTopBinary.run(["--json", "--iterations", "2", "-d", "0.5"])
             try #require(result.status == 0, "exit \(String(describing: result.status)): \(result.stderrText)")
             let documents = try TopDocument.all(in: result.stdoutText)
             try #require(documents.count == 2, "one document per refresh: \(result.stdoutText.prefix(500))")
             let last = documents[1]
-            if last.process(burner.pid)?.ranks["cpu"] == 1 { return last }
-            print("loop \(burner.pid) not first; CPU list: \(last.members(of: "cpu").prefix(3).map { ($0.pid, $0.name, $0.cpuPercent) })")
+            if let loop = last.process(burner.pid), loop.ranks["cpu"] == 1, (60...130).contains(loop.cpuPercent ?? 0) {
+                return last
+            }
+            print("loop \(burner.pid) not first at about a core; CPU list: \(last.members(of: "cpu").prefix(3).map { ($0.pid, $0.name, $0.cpuPercent) })")
             return nil
         }
 
