@@ -60,8 +60,11 @@ shared=../shared/bench
 if [ -x "$shared/workload.sh" ]; then workload=$shared/workload.sh; else workload=bench/workload-lite.sh; fi
 
 tmp=$(mktemp -d /tmp/proc-sentry-bench.XXXXXX)
-# Allocation counts go to tmpfs, so reading them is no storage write of the exporter.
-count_file=$(mktemp /dev/shm/proc-sentry-bench-malloc.XXXXXX)
+# What the exporter writes (its log on standard error, the allocation counts) goes to tmpfs, so
+# it is no storage write of the exporter (write_bytes counts writes to files on disk).
+shm=$(mktemp -d /dev/shm/proc-sentry-bench.XXXXXX)
+count_file=$shm/malloc-count
+exporter_log=$shm/exporter.log
 results=$tmp/results.tsv
 notes=$tmp/notes
 : >"$results"
@@ -82,7 +85,7 @@ cleanup() {
     done
     exporter_pid=""; pe_pid=""
     if [ "$workload_up" = 1 ]; then "$workload" stop >/dev/null 2>&1 || true; workload_up=0; fi
-    rm -rf "$tmp" "$count_file"
+    rm -rf "$tmp" "$shm"
 }
 trap cleanup EXIT
 trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
@@ -119,7 +122,7 @@ wait_scans() {
 start_exporter() {
     local port=$1; shift
     env "$@" "$exporter_binary" --web.listen-address "127.0.0.1:$port" --scan.interval 1s \
-        2>>"$tmp/exporter.log" &
+        2>>"$exporter_log" &
     exporter_pid=$!
 }
 
@@ -235,6 +238,11 @@ measure_exporter() {
     measure_wrk "$k" "$url"
     record "$k" write_bytes "$(( $(write_bytes "$exporter_pid") - written0 ))"
     stop_exporter
+    # Warnings (e.g. a scan longer than the interval) explain odd figures: say how many.
+    local warnings
+    warnings=$(grep -c 'level=warn' "$exporter_log" || true)
+    [ "$warnings" = 0 ] || note "K=$k: the exporter logged $warnings warnings, e.g. $(sed -n 's/.*level=warn.*msg="\([^"]*\)".*/\1/p' "$exporter_log" | sort | uniq -c | sort -rn | head -n 1 | sed 's/^ *//')"
+    : >"$exporter_log"
 }
 
 # Reads the shim's allocation count (SIGUSR2 makes it write the count to count_file).

@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Temporary files and tmux servers the benchmark may create, to compare before and after.
 leftovers() {
-    ls -d /tmp/proc-sentry-bench.* /dev/shm/proc-sentry-bench-malloc.* /tmp/tmux-"$(id -u)"/tui-cost-* 2>/dev/null | sort || true
+    ls -d /tmp/proc-sentry-bench.* /dev/shm/proc-sentry-bench.* /tmp/tmux-"$(id -u)"/tui-cost-* 2>/dev/null | sort || true
 }
 
 check_table() {
