@@ -5,7 +5,8 @@
 /// `cgroup` only for processes it has not seen before or that changed their name (an `exec`, as
 /// when a container's init starts its command); and listening ports only for the selected
 /// processes.
-/// Between scans it keeps one record per process, so rates compare a process only with itself.
+/// Between scans it keeps one record per process, so rates compare a process only with itself,
+/// and the process's `stat` and `io` descriptors, within a `DescriptorBudget`.
 ///
 /// A collector is not thread-safe: it reuses one read buffer and its records across scans.
 /// Create it on, and confine it to, the thread or queue that scans.
@@ -20,9 +21,13 @@ public final class Collector {
     private var generation: UInt64 = 0
     private var selection = TopNSelection()
     private var portResolver: ListeningPortResolver
+    private var descriptorBudget: DescriptorBudget
     // Reused between scans so the steady state allocates no per-process storage.
     private var pids: [Int32] = []
     private var stalePIDs: [Int32] = []
+
+    /// Descriptors the collector may still keep open (`CollectorConfiguration.keptDescriptorLimit`).
+    var keptDescriptorsAvailable: Int { descriptorBudget.available }
 
     /// What the last scan's check of the passwd file found.
     public private(set) var userNamesRefresh: UserNames.RefreshResult = .unchanged
@@ -31,6 +36,7 @@ public final class Collector {
     private struct ProcessRecord {
         var sample: ProcessSample
         var rawName: ProcessName
+        var descriptors: KeptDescriptors
         /// The owner of `<pid>` when `sample.uid` was read: a different owner means a new UID.
         var directoryOwner: UInt32?
         var cpuTicks: UInt64
@@ -44,6 +50,12 @@ public final class Collector {
         procFS = try ProcFS(root: configuration.procRoot)
         userNames = UserNames(path: configuration.passwdPath)
         portResolver = ListeningPortResolver(procFS: procFS, maximumPerProcess: configuration.maximumPortsPerProcess)
+        descriptorBudget = configuration.keptDescriptorLimit.map(DescriptorBudget.init(available:))
+            ?? (procFS.selfPID != nil ? .fromResourceLimit(reserve: 1024) : DescriptorBudget(available: 0))
+    }
+
+    deinit {
+        for pid in records.keys { records[pid]!.descriptors.close(returningTo: &descriptorBudget) }
     }
 
     /// Scans all processes and returns what changed since the previous scan.
@@ -120,20 +132,27 @@ public final class Collector {
     private func sampleProcess(
         _ pid: Int32, system: SystemStat, rates: RateContext, unreadable: inout UnreadableCounts
     ) -> ProcessSample? {
+        // The descriptors of whichever process last had this PID: a read through them fails if
+        // that process has exited, and `read` then opens the path afresh.
+        var descriptors = records[pid]?.descriptors ?? KeptDescriptors()
         let stat: ProcessStat
         do {
-            guard let parsed = ProcessStat.parse(try procFS.read(pid: pid, "stat")) else {
+            guard let parsed = ProcessStat.parse(try read(pid, "stat", keptIn: &descriptors.stat)) else {
                 unreadable.count(.malformed)
+                keep(descriptors, untilSweptWith: pid)
                 return nil
             }
             stat = parsed
         } catch {
             unreadable.count(error)
+            keep(descriptors, untilSweptWith: pid)
             return nil
         }
         // Only `stat` decides whether the process is there: without `status` or `io` (denied,
         // or a kernel without I/O accounting) it is still worth reporting.
-        let io = readField(pid, "io", ProcessIO.parse, &unreadable)
+        let io = readField(ProcessIO.parse, &unreadable) { () throws(ReadFailure) in
+            try read(pid, "io", keptIn: &descriptors.io)
+        }
 
         // A record of the same PID but another start time belongs to an earlier process.
         let known = records[pid].flatMap { $0.sample.identity.startTicks == stat.startTicks ? $0 : nil }
@@ -143,7 +162,9 @@ public final class Collector {
         if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.sample.uid {
             uid = knownUID
         } else {
-            uid = readField(pid, "status", ProcessStatus.parse, &unreadable)?.effectiveUID
+            uid = readField(ProcessStatus.parse, &unreadable) { () throws(ReadFailure) in
+                try procFS.read(pid: pid, "status")
+            }?.effectiveUID
         }
         let cpuTicks = stat.cpuTicks
         var sample = ProcessSample(
@@ -165,18 +186,55 @@ public final class Collector {
         )
         rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.sample.io) })
         records[pid] = ProcessRecord(
-            sample: sample, rawName: stat.name, directoryOwner: directoryOwner, cpuTicks: cpuTicks, generation: generation)
+            sample: sample, rawName: stat.name, descriptors: descriptors, directoryOwner: directoryOwner,
+            cpuTicks: cpuTicks, generation: generation)
         return sample
+    }
+
+    /// Leaves the descriptors of a process that could not be sampled with its record, which the
+    /// sweep closes at the end of the scan; without a record there is nothing to sweep, so they
+    /// are closed now.
+    private func keep(_ descriptors: KeptDescriptors, untilSweptWith pid: Int32) {
+        if records[pid] != nil {
+            records[pid]!.descriptors = descriptors
+        } else {
+            var descriptors = descriptors
+            descriptors.close(returningTo: &descriptorBudget)
+        }
+    }
+
+    /// Reads `<pid>/<file>` through the descriptor in `kept`, opening one and keeping it while
+    /// the budget allows. A kept descriptor that fails belonged to a process that has exited (or
+    /// lost access): it is closed and the path opened afresh, for whatever process has the PID now.
+    private func read(_ pid: Int32, _ file: StaticString, keptIn kept: inout Int32) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        if kept >= 0 {
+            if let bytes = try? procFS.read(descriptor: kept) { return bytes }
+            KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
+        }
+        let path = ProcPath(pid: pid, file)
+        guard descriptorBudget.acquire() else { return try procFS.read(path) }
+        do {
+            kept = try procFS.open(path)
+        } catch {
+            descriptorBudget.release()
+            throw error
+        }
+        do {
+            return try procFS.read(descriptor: kept)
+        } catch {
+            KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
+            throw error
+        }
     }
 
     /// Reads and parses a file whose absence does not disqualify the process; nil, counted in
     /// `unreadable`, if it cannot be read or parsed.
     private func readField<Value>(
-        _ pid: Int32, _ file: StaticString, _ parse: (UnsafeRawBufferPointer) -> Value?,
-        _ unreadable: inout UnreadableCounts
+        _ parse: (UnsafeRawBufferPointer) -> Value?, _ unreadable: inout UnreadableCounts,
+        _ read: () throws(ReadFailure) -> UnsafeRawBufferPointer
     ) -> Value? {
         do {
-            guard let value = parse(try procFS.read(pid: pid, file)) else {
+            guard let value = parse(try read()) else {
                 unreadable.count(.malformed)
                 return nil
             }
@@ -201,7 +259,10 @@ public final class Collector {
     private func removeStaleRecords() {
         stalePIDs.removeAll(keepingCapacity: true)
         for (pid, record) in records where record.generation != generation { stalePIDs.append(pid) }
-        for pid in stalePIDs { records[pid] = nil }
+        for pid in stalePIDs {
+            records[pid]!.descriptors.close(returningTo: &descriptorBudget)
+            records[pid] = nil
+        }
     }
 
     // MARK: - Containers

@@ -14,6 +14,11 @@ public struct CollectorConfiguration: Sendable {
     public var clockTicksPerSecond: Int
     /// Bytes per memory page, the unit of `/proc/<pid>/stat` RSS.
     public var pageSize: Int
+    /// Descriptors the collector may keep open between scans (two per process); nil for all of
+    /// `RLIMIT_NOFILE` (raised to its hard limit) but 1024 left to the rest of the program when
+    /// the root is a live procfs (`ProcFS.selfPID`), and none otherwise (a copied tree's files may
+    /// be replaced, not re-rendered, under an open descriptor).
+    public var keptDescriptorLimit: Int?
 
     /// The N used when none is given.
     public static let defaultTopN = 50
@@ -43,7 +48,8 @@ public struct CollectorConfiguration: Sendable {
         topN: Int = CollectorConfiguration.defaultTopN,
         maximumPortsPerProcess: Int = 16,
         clockTicksPerSecond: Int = sysconf(Int32(_SC_CLK_TCK)),
-        pageSize: Int = sysconf(Int32(_SC_PAGESIZE))
+        pageSize: Int = sysconf(Int32(_SC_PAGESIZE)),
+        keptDescriptorLimit: Int? = nil
     ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
@@ -51,6 +57,7 @@ public struct CollectorConfiguration: Sendable {
         self.maximumPortsPerProcess = maximumPortsPerProcess
         self.clockTicksPerSecond = clockTicksPerSecond
         self.pageSize = pageSize
+        self.keptDescriptorLimit = keptDescriptorLimit
     }
 }
 

@@ -1,6 +1,9 @@
 /// Finds the ports a few processes listen on, by matching the socket inodes of their open
 /// descriptors against the listening sockets of their network namespace.
 ///
+/// The collector's own process is skipped: it keeps two descriptors open per scanned process,
+/// so walking its table would cost more than the rest of the scan (its port is its own flag).
+///
 /// Walking descriptor tables is done only for the processes asked about (the selected ones),
 /// never for every process. Socket tables are read through a member process's own `net/`
 /// directory, since `/proc/net` shows only the collector's namespace, not a container's.
@@ -42,7 +45,7 @@ struct ListeningPortResolver {
     mutating func resolve(_ pids: [Int32], now: Double) -> [Int32: [ListeningPort]] {
         deniedCount = 0
         var membersByNamespace: [UInt64: [Member]] = [:]
-        for pid in pids {
+        for pid in pids where pid != procFS.selfPID {
             guard let namespace = networkNamespace(of: pid), let sockets = sockets(of: pid), !sockets.isEmpty else {
                 continue
             }

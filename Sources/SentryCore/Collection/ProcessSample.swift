@@ -15,7 +15,7 @@ public struct ProcessIdentity: Hashable, Sendable {
 
 /// One process as one scan saw it: its counters, its rates since the previous scan, and its
 /// place in the Top N lists.
-public struct ProcessSample: Sendable {
+public struct ProcessSample: Equatable, Sendable {
     public var identity: ProcessIdentity
     /// The command name (`comm`), with invalid UTF-8 replaced by U+FFFD.
     public var name: String

@@ -14,6 +14,11 @@ public final class ProcFS {
     /// The directory this instance reads, as given.
     public let root: String
 
+    /// This process's PID as the root shows it (its `self` link): nil when the root is not a live
+    /// procfs but a copy (a fixture tree), whose files may be replaced under an open descriptor
+    /// rather than rendered afresh on each read.
+    public let selfPID: Int32?
+
     private let rootFD: Int32
     private let listing: OpaquePointer
     private var buffer: UnsafeMutableRawBufferPointer
@@ -24,7 +29,7 @@ public final class ProcFS {
     /// Opens `root`; fails if it is not a readable directory.
     public init(root: String = ProcFS.defaultRoot) throws(ReadFailure) {
         self.root = root
-        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = Glibc.open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadFailure(errno: errno) }
         // fdopendir takes ownership of its descriptor; keep a separate one for openat.
         let listingFD = dup(fd)
@@ -33,6 +38,7 @@ public final class ProcFS {
             close(fd)
             throw ReadFailure(errno: code)
         }
+        selfPID = Self.selfPID(root: fd)
         rootFD = fd
         listing = dir
         buffer = .allocate(byteCount: 16 << 10, alignment: 8)
@@ -52,16 +58,33 @@ public final class ProcFS {
     /// size of 0 or 4096 whatever their content, so this reads until end of file, growing the
     /// buffer as needed (it is kept for the next read).
     func read(_ path: ProcPath) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        let fd = try open(path)
+        defer { close(fd) }
+        return try read(descriptor: fd)
+    }
+
+    /// Opens a file for `read(descriptor:)`; the caller closes it.
+    func open(_ path: ProcPath) throws(ReadFailure) -> Int32 {
         let fd = path.withCString { openat(rootFD, $0, O_RDONLY | O_CLOEXEC | O_NOCTTY) }
         guard fd >= 0 else { throw ReadFailure(errno: errno) }
-        defer { close(fd) }
+        return fd
+    }
+
+    /// Reads a whole file through an open descriptor, from its start whatever was read before.
+    ///
+    /// /proc files render afresh on each read from offset 0, so a descriptor kept open across
+    /// scans and read with `pread` sees current values, without the path lookup, permission
+    /// check and allocation of an `open` each time. Once the process exits, reads fail with
+    /// `ESRCH` (`.vanished`), even if its PID is reused: the descriptor stays with the old process.
+    /// The view is valid only until the next read through this instance.
+    func read(descriptor fd: Int32) throws(ReadFailure) -> UnsafeRawBufferPointer {
         var length = 0
         while true {
             if length == buffer.count {
                 guard buffer.count < Self.maximumFileSize else { throw .malformed }
                 grow()
             }
-            let n = Glibc.read(fd, buffer.baseAddress! + length, buffer.count - length)
+            let n = pread(fd, buffer.baseAddress! + length, buffer.count - length, off_t(length))
             if n > 0 {
                 length += n
             } else if n == 0 {
@@ -96,6 +119,16 @@ public final class ProcFS {
         let result = ProcPath(pid: pid, "").withCString { fstatat(rootFD, $0, &info, 0) }
         guard result == 0 else { throw ReadFailure(errno: errno) }
         return info.st_uid
+    }
+
+    private static func selfPID(root: Int32) -> Int32? {
+        withUnsafeTemporaryAllocation(byteCount: 16, alignment: 1) { bytes -> Int32? in
+            let n = readlinkat(root, "self", bytes.baseAddress!, bytes.count)
+            guard n > 0, n < bytes.count else { return nil }
+            var cursor = ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
+            guard let pid = cursor.readDecimal(), cursor.isAtEnd else { return nil }
+            return Int32(exactly: pid)
+        }
     }
 
     private func grow() {
