@@ -1,7 +1,8 @@
 # proc-sentry: build, run, test and install.
 #   make run            install dependencies, build release binaries, run sentry-top
 #   make run-exporter   the same, running the exporter on :9105
-#   make test           every test: unit, end to end, man pages, install and deployment files
+#   make test           every test: unit, end to end, man pages, install, deployment files, benchmark
+#   make bench          the benchmark (bench/run.sh; long, not part of the tests)
 #   make install        install both programs and their man pages under $(DESTDIR)$(PREFIX)
 #   make uninstall      remove exactly what install installed
 
@@ -17,7 +18,7 @@ PROGRAMS := sentry-exporter sentry-top
 # (ncursesw and zlib stay dynamic system libraries).
 RELEASE := $(SWIFT) build -c release --static-swift-stdlib
 
-.PHONY: all deps build run run-exporter test install uninstall clean
+.PHONY: all deps build run run-exporter test bench install uninstall clean
 
 all: build
 
@@ -39,6 +40,10 @@ test:
 	./scripts/check-man.sh
 	./scripts/check-install.sh
 	./scripts/check-deploy.sh
+	./scripts/check-bench.sh
+
+bench: build
+	./bench/run.sh $(ARGS)
 
 install: build
 	install -d $(BINDIR) $(MANDIR)
