@@ -35,11 +35,18 @@ final class InteractiveTop: @unchecked Sendable {
         self.pid = pid
     }
 
-    /// Starts sentry-top with `arguments` and waits for its first frame with a process table
-    /// (drawn even before there are rows).
-    static func start(_ arguments: [String], width: Int = 100, height: Int = 30) async throws -> InteractiveTop {
+    /// Starts sentry-top with `arguments` (and `environment` added to the shell's) and waits for
+    /// its first frame with a process table (drawn even before there are rows).
+    ///
+    /// `NO_COLOR` is removed first: the test runner may have it (SwiftPM sets it when its output
+    /// is not a terminal), and only the tests that are about it should pass it on.
+    static func start(
+        _ arguments: [String], environment: [String: String] = [:], width: Int = 100, height: Int = 30
+    ) async throws -> InteractiveTop {
         let binary = try SentryTopBinary.require()
-        let command = ([binary] + arguments).map(shellQuoted).joined(separator: " ")
+        let variables = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let command = (["env", "-u", "NO_COLOR"] + variables + [binary] + arguments)
+            .map(shellQuoted).joined(separator: " ")
         let script = "echo \(shellQuoted(banner)); \(command); echo EXITED=$?; exec sleep 120"
         let tmux = try await TmuxSession(["/bin/sh", "-c", script], width: width, height: height)
         do {

@@ -87,6 +87,11 @@ final class TmuxSession: @unchecked Sendable {
         Screen(try await tmux(["capture-pane", "-p", "-t", target]))
     }
 
+    /// The visible screen with its attributes as SGR escape sequences (`capture-pane -e`).
+    func captureWithAttributes() async throws -> String {
+        try await tmux(["capture-pane", "-p", "-e", "-t", target])
+    }
+
     /// The pane's history and screen: what scrolled off, then the visible rows.
     func captureWithHistory() async throws -> String {
         try await tmux(["capture-pane", "-p", "-S", "-", "-t", target])
