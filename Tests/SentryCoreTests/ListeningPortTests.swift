@@ -24,8 +24,10 @@ struct ListeningPortTests {
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         let childPort = try #require(UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines)))
 
-        // Every process is selected (N is large), so ports are resolved for both.
-        let collector = try Collector(configuration: CollectorConfiguration(topN: 10_000))
+        // Every process is selected (N is large), so ports are resolved for both. The descriptor
+        // budget is explicit: the default raises this test process's RLIMIT_NOFILE to its hard
+        // limit, and Foundation's Process.run in the other tests crashes with a limit that large.
+        let collector = try Collector(configuration: CollectorConfiguration(topN: 10_000, keptDescriptorLimit: 1024))
         let snapshot = try collector.scan()
         let childSample = try #require(snapshot.process(child.processIdentifier))
         #expect(childSample.listeningPorts.contains(ListeningPort(kind: .tcp, port: childPort)))

@@ -40,6 +40,19 @@ public enum Workload {
         return try await start(script, [String(niceness), burnerLockPath], label: "burner")
     }
 
+    /// Runs `body` while no `cpuBurner` runs on the machine, holding their lock: for timings
+    /// that a busy loop at a high priority would distort on a 2-core machine. Polls for the
+    /// lock rather than blocking, so waiting never ties up a thread the burner's test needs.
+    public static func withoutBurners<T>(_ body: () async throws -> T) async throws -> T {
+        let fd = open(burnerLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw HarnessError("cannot open \(burnerLockPath): errno \(errno)") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await body()
+    }
+
     /// The lock file of `cpuBurner`, shared by every test process on the machine.
     private static let burnerLockPath = FileManager.default.temporaryDirectory
         .appendingPathComponent("proc-sentry-e2e-cpu-burner.lock").path
