@@ -20,6 +20,7 @@ final class Scanner: @unchecked Sendable {
     private var lastSize = 0
     private var warnedAboutPermissions = false
     private var warnedAboutPasswd = false
+    private var warnedAboutDescriptors = false
 
     init(collector: Collector, store: ExpositionStore, interval: ScanInterval, version: String, logger: Logger) {
         self.collector = collector
@@ -87,6 +88,12 @@ final class Scanner: @unchecked Sendable {
             logger.warning(
                 "Some processes' files are not readable; their IO and ports are not reported. Run as root or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
                 metadata: ["files": "\(snapshot.unreadable.permissionDenied)"])
+        }
+        if !warnedAboutDescriptors, collector.isOutOfKeptDescriptors {
+            warnedAboutDescriptors = true
+            logger.warning(
+                "Out of file descriptors to keep open between scans; the processes beyond are read the slower way. Raise the hard RLIMIT_NOFILE (LimitNOFILE=, ulimit -n)",
+                metadata: ["processes": "\(snapshot.processes.count)"])
         }
         if !warnedAboutPasswd, case .failed(let failure) = collector.userNamesRefresh {
             warnedAboutPasswd = true

@@ -29,6 +29,10 @@ public final class Collector {
     /// Descriptors the collector may still keep open (`CollectorConfiguration.keptDescriptorLimit`).
     var keptDescriptorsAvailable: Int { descriptorBudget.available }
 
+    /// Whether the descriptor budget ran out: processes beyond it are read with
+    /// `open`/`read`/`close` on every scan, at about twice the cost.
+    public var isOutOfKeptDescriptors: Bool { descriptorBudget.isExhausted }
+
     /// What the last scan's check of the passwd file found.
     public private(set) var userNamesRefresh: UserNames.RefreshResult = .unchanged
 

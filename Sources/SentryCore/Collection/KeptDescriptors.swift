@@ -29,10 +29,15 @@ struct KeptDescriptors {
 /// wrong.
 struct DescriptorBudget {
     private(set) var available: Int
+    private let initial: Int
 
     init(available: Int) {
         self.available = max(available, 0)
+        initial = self.available
     }
+
+    /// Whether a budget there was has run out.
+    var isExhausted: Bool { initial > 0 && available == 0 }
 
     /// All of the soft `RLIMIT_NOFILE` but `reserve`, after raising the soft limit to the hard one
     /// (as Go's runtime does for every program): the default soft limit of 1024 would otherwise
