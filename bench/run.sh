@@ -6,7 +6,8 @@
 # For each K it starts K idle processes plus a CPU burner, a memory holder and a disk writer
 # (../shared/bench/workload.sh, else bench/workload-lite.sh), then measures, one after the other
 # in the same run so that ratios compare like with like on a noisy machine:
-#   - the floor (../shared/bench/floor -m status, the same files as the exporter, and -m cached);
+#   - the floor (../shared/bench/floor -m stat, the files the exporter reads on every scan;
+#     -m status, which also reads status; and -m cached, which keeps them open);
 #   - sentry-exporter (release, --scan.interval 1s): CPU per scan and per process from its own
 #     counters, scan wall time, RSS, scrape latency and wrk throughput with and without gzip,
 #     bytes and series per scrape, storage bytes written;
@@ -146,15 +147,16 @@ check_k() {
     fi
 }
 
-# The floor: the same scan in minimal C. Mode status reads what the exporter reads
-# (stat, status, io); cached keeps the files open (the best any design can do).
+# The floor: the same scan in minimal C. Mode stat reads what the exporter reads on every scan
+# (stat and io; it reads status only for new processes or a changed UID); status adds status,
+# the naive design; cached keeps stat, statm and io open and re-reads them with pread.
 measure_floor() {
     local k=$1 mode line
     if [ ! -x "$shared/floor" ]; then
         note "floor skipped: ../shared/bench/floor is absent, so no ratios to the floor"
         return 0
     fi
-    for mode in status cached; do
+    for mode in stat status cached; do
         log "K=$k: floor -m $mode -n $floor_scans -i $floor_interval_ms"
         line=$("$shared/floor" -m "$mode" -n "$floor_scans" -i "$floor_interval_ms" | head -n 1)
         record "$k" "floor_${mode}_scan_ms" "$(sed -n 's/.*cpu_us_per_scan=\([0-9.]*\).*/\1/p' <<<"$line" | awk '{ print $1 / 1000 }')"
