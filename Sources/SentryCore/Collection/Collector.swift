@@ -1,7 +1,8 @@
 /// Scans every process under a proc root and turns consecutive scans into `Snapshot`s.
 ///
-/// Each scan reads `stat` and `io` of every process once and the owner of its directory (its
-/// effective UID); `status`, for the UID, only when a process is new or that owner changed;
+/// Each scan reads `stat` and `io` of every process once and the owner of its directory, which
+/// is its effective UID on a live procfs (`ProcFS.directoryOwnerIsEffectiveUID`); elsewhere
+/// `status` gives the UID, read only when a process is new or that owner changed;
 /// `cgroup` only for processes it has not seen before or that changed their name (an `exec`, as
 /// when a container's init starts its command); and listening ports only for the selected
 /// processes.
@@ -163,7 +164,9 @@ public final class Collector {
         let sameProgram = known.map { $0.rawName == stat.name } ?? false
         let directoryOwner = try? procFS.directoryOwner(pid: pid)
         let uid: UInt32?
-        if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.sample.uid {
+        if procFS.directoryOwnerIsEffectiveUID, let directoryOwner {
+            uid = directoryOwner
+        } else if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.sample.uid {
             uid = knownUID
         } else {
             uid = readField(ProcessStatus.parse, &unreadable) { () throws(ReadFailure) in

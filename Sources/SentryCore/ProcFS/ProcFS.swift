@@ -19,6 +19,11 @@ public final class ProcFS {
     /// rather than rendered afresh on each read.
     public let selfPID: Int32?
 
+    /// Whether the owner of a `<pid>` directory is that process's effective UID: on a live
+    /// procfs since Linux 4.11, which stopped making the directory of a non-dumpable process
+    /// root-owned (only the files inside are). Elsewhere the UID is in `status`.
+    public let directoryOwnerIsEffectiveUID: Bool
+
     private let rootFD: Int32
     private let listing: OpaquePointer
     private var buffer: UnsafeMutableRawBufferPointer
@@ -39,6 +44,7 @@ public final class ProcFS {
             throw ReadFailure(errno: code)
         }
         selfPID = Self.selfPID(root: fd)
+        directoryOwnerIsEffectiveUID = selfPID != nil && Self.kernelRelease() >= (4, 11)
         rootFD = fd
         listing = dir
         buffer = .allocate(byteCount: 16 << 10, alignment: 8)
@@ -119,6 +125,17 @@ public final class ProcFS {
         let result = ProcPath(pid: pid, "").withCString { fstatat(rootFD, $0, &info, 0) }
         guard result == 0 else { throw ReadFailure(errno: errno) }
         return info.st_uid
+    }
+
+    /// The running kernel's major and minor version, (0, 0) if unknown.
+    private static func kernelRelease() -> (Int, Int) {
+        var names = utsname()
+        guard uname(&names) == 0 else { return (0, 0) }
+        let release = withUnsafeBytes(of: &names.release) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : (0, 0)
     }
 
     private static func selfPID(root: Int32) -> Int32? {
