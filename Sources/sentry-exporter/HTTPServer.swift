@@ -3,7 +3,8 @@ import NIOExtras
 import NIOHTTP1
 import NIOPosix
 
-/// The exporter's HTTP listener: binds, serves through `MetricsHTTPHandler`, and shuts down
+/// The exporter's HTTP listener: binds, serves through `MetricsHTTPHandler` within
+/// `HTTPServerLimits` (enforced by each connection's `ConnectionGuard`), and shuts down
 /// gracefully (no new connections, in-flight responses completed).
 struct HTTPServer {
     let group: MultiThreadedEventLoopGroup
@@ -12,9 +13,17 @@ struct HTTPServer {
 
     /// Binds to `address` and starts accepting.
     static func start(
-        address: ListenAddress, telemetryPath: String, store: ExpositionStore, group: MultiThreadedEventLoopGroup
+        address: ListenAddress, telemetryPath: String, store: ExpositionStore, limits: HTTPServerLimits,
+        group: MultiThreadedEventLoopGroup
     ) throws -> HTTPServer {
         let quiescing = ServerQuiescingHelper(group: group)
+        let limiter = ConnectionLimiter(maxConnections: limits.maxConnections)
+        let decoderLimits = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = HTTPServerLimits.maxHeadBytes
+            limits.maxHeaderListSize = HTTPServerLimits.maxHeadBytes
+            return limits
+        }()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -25,9 +34,14 @@ struct HTTPServer {
             }
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
-                    try channel.pipeline.syncOperations.addHandler(
-                        MetricsHTTPHandler(telemetryPath: telemetryPath, store: store))
+                    let connection = ConnectionGuard(limiter: limiter, limits: limits)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(connection)
+                    try pipeline.configureHTTPServerPipeline(
+                        withErrorHandling: false, withEncoderConfiguration: .init(),
+                        withDecoderLimitConfiguration: decoderLimits)
+                    try pipeline.addHandler(
+                        MetricsHTTPHandler(telemetryPath: telemetryPath, store: store, connection: connection))
                 }
             }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)

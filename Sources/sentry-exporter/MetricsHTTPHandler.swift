@@ -3,46 +3,80 @@ import NIOHTTP1
 import SentryCore
 
 /// Answers one HTTP connection: the exposition at the telemetry path, a landing page at `/`,
-/// 404 elsewhere, 405 for methods other than GET and HEAD.
+/// 404 elsewhere, 405 for methods other than GET and HEAD; 400 for a malformed request, 431 for
+/// a head over `HTTPServerLimits.maxHeadBytes`, 413 for a body over `maxBodyBytes` (each closing
+/// the connection).
 final class MetricsHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let telemetryPath: String
     private let store: ExpositionStore
+    private let connection: ConnectionGuard
     private let landingPage: ByteBuffer
     private var request: HTTPRequestHead?
+    private var bodyBytes = 0
+    /// An error response was sent: nothing more is read or answered.
+    private var rejected = false
 
-    init(telemetryPath: String, store: ExpositionStore) {
+    init(telemetryPath: String, store: ExpositionStore, connection: ConnectionGuard) {
         self.telemetryPath = telemetryPath
         self.store = store
+        self.connection = connection
         landingPage = ByteBuffer(string: Self.landingPage(telemetryPath: telemetryPath))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !rejected else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             request = head
-        case .body:
-            break  // no route takes a body; it is read and dropped
+            bodyBytes = 0
+            // Refused before the body is read when its declared length is already too much.
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+                length > HTTPServerLimits.maxBodyBytes
+            {
+                reject(.payloadTooLarge, context: context)
+            }
+        case .body(let part):
+            // No route takes a body; a small one is read and dropped.
+            bodyBytes += part.readableBytes
+            if bodyBytes > HTTPServerLimits.maxBodyBytes { reject(.payloadTooLarge, context: context) }
         case .end:
             guard let head = request else { return }
             request = nil
+            connection.requestReceived()
             respond(to: head, context: context)
         }
     }
 
-    /// Answers a malformed request with 400 and closes. This replaces NIO's
-    /// `HTTPServerProtocolErrorHandler`, which also answers when the parser fails because the
-    /// channel is already closing (a half-sent request during a graceful shutdown) and then
-    /// trips `HTTPServerPipelineHandler`'s "Wrote in quiescing completed state" assertion.
+    /// Answers a malformed request with 400 (431 for an oversized head) and closes. This
+    /// replaces NIO's `HTTPServerProtocolErrorHandler`, which also answers when the parser fails
+    /// because the channel is already closing (a half-sent request during a graceful shutdown)
+    /// and then trips `HTTPServerPipelineHandler`'s "Wrote in quiescing completed state" assertion.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError, context.channel.isActive {
-            let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        guard !rejected else { return }
+        if let error = error as? HTTPParserError, context.channel.isActive {
+            reject(error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest, context: context)
+        } else {
+            context.close(promise: nil)
         }
-        context.close(promise: nil)
+    }
+
+    /// Sends `status` with `Connection: close`, then closes the output and drains the input for
+    /// a moment (so the client reads the response rather than a reset), then closes.
+    private func reject(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {
+        rejected = true
+        request = nil
+        let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        let connection = NIOLoopBound(self.connection, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { result in
+            switch result {
+            case .success: connection.value.linger()
+            case .failure: break  // already closed
+            }
+        }
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -75,16 +109,25 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         }
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         let keepAlive = head.isKeepAlive
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+        } else if head.version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")  // or an HTTP/1.0 client closes
+        }
 
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
         if head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-            done.whenComplete { _ in boundContext.value.close(promise: nil) }
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let connection = NIOLoopBound(self.connection, eventLoop: context.eventLoop)
+        done.whenComplete { _ in
+            if keepAlive {
+                connection.value.responseSent()
+            } else {
+                boundContext.value.close(promise: nil)
+            }
         }
     }
 

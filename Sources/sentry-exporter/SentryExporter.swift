@@ -29,6 +29,21 @@ struct SentryExporter: ParsableCommand {
     var telemetryPath = "/metrics"
 
     @Option(
+        name: .customLong("web.max-connections"),
+        help: "Maximum number of simultaneous connections; at the limit a new one replaces the one waiting longest without a request.")
+    var maxConnections = 64
+
+    @Option(
+        name: .customLong("web.read-timeout"),
+        help: "Time a client has to send a whole request (from the connection's accept, or the request's first byte), e.g. 10s.")
+    var readTimeout = ScanInterval(milliseconds: 10_000)
+
+    @Option(
+        name: .customLong("web.idle-timeout"),
+        help: "Time a keep-alive connection may wait for its next request, and a response for the client to read it.")
+    var idleTimeout = ScanInterval(milliseconds: 60_000)
+
+    @Option(
         name: .customLong("top-n"),
         help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
     var topN: Int?
@@ -60,6 +75,9 @@ struct SentryExporter: ParsableCommand {
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", !telemetryPath.contains("?") else {
             throw ValidationError(
                 "invalid value '\(telemetryPath)' for '--web.telemetry-path': expected a path such as /metrics, other than /")
+        }
+        guard maxConnections >= 1 else {
+            throw ValidationError("invalid value '\(maxConnections)' for '--web.max-connections': expected at least 1")
         }
         guard scanInterval.milliseconds >= 100 else {
             throw ValidationError("invalid value '\(scanInterval)' for '--scan.interval': expected at least 100ms")
@@ -106,7 +124,8 @@ struct SentryExporter: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server: HTTPServer
         do {
-            server = try HTTPServer.start(address: listenAddress, telemetryPath: telemetryPath, store: store, group: group)
+            server = try HTTPServer.start(
+                address: listenAddress, telemetryPath: telemetryPath, store: store, limits: httpLimits, group: group)
         } catch {
             throw ConfigurationError(message: "cannot listen on '--web.listen-address' \(listenAddress): \(error)")
         }
@@ -130,6 +149,12 @@ struct SentryExporter: ParsableCommand {
         withExtendedLifetime(signals) {}
         // The event loop group is not shut down: the process ends here, and shutting it down while
         // the last channels finish closing only makes NIO print errors about a stopped loop.
+    }
+
+    private var httpLimits: HTTPServerLimits {
+        HTTPServerLimits(
+            maxConnections: maxConnections, readTimeout: .milliseconds(Int64(readTimeout.milliseconds)),
+            idleTimeout: .milliseconds(Int64(idleTimeout.milliseconds)))
     }
 
     private func makeLogger() -> Logger {

@@ -128,6 +128,15 @@ public enum ProcInfo {
         return user + system
     }
 
+    /// What each open descriptor of a process refers to (`readlink` of `/proc/<pid>/fd/*`:
+    /// `socket:[123]`, `/proc/1/stat`, ...); descriptors closed while listing are left out.
+    public static func openDescriptors(_ pid: Int32) throws -> [String] {
+        let directory = "/proc/\(pid)/fd"
+        return try FileManager.default.contentsOfDirectory(atPath: directory).compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0)
+        }
+    }
+
     /// The user name the exporter should show for a process: its effective UID in /etc/passwd.
     public static func userName(_ pid: Int32) throws -> String {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)

@@ -66,6 +66,19 @@ public final class ExporterProcess: @unchecked Sendable {
         }
     }
 
+    /// Starts an exporter scanning every minute and waits for its second scan: its exposition
+    /// (and its kept descriptors) then do not change for a minute.
+    public static func startStable(_ arguments: [String] = []) async throws -> ExporterProcess {
+        let exporter = try await start(["--scan.interval", "1m"] + arguments)
+        do {
+            _ = try await exporter.scrape(afterScans: 2)
+        } catch {
+            exporter.stop()
+            throw error
+        }
+        return exporter
+    }
+
     /// The port of `Starting proc-sentry on 127.0.0.1:<port>` in a log (logfmt or JSON).
     public static func startupPort(in log: String) -> Int? {
         let marker = "Starting proc-sentry on 127.0.0.1:"

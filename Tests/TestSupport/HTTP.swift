@@ -85,7 +85,12 @@ public final class RawConnection {
     deinit { close() }
 
     public func send(_ text: String) throws {
-        var bytes = Array(text.utf8)[...]
+        try send(bytes: Array(text.utf8))
+    }
+
+    /// Sends raw bytes (which need not be UTF-8).
+    public func send(bytes: [UInt8]) throws {
+        var bytes = bytes[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { throw HarnessError("send: errno \(errno)") }
@@ -111,6 +116,56 @@ public final class RawConnection {
             }
         }
         return (data, false)
+    }
+
+    /// Reads until `complete` holds for the bytes received so far, the peer closes the
+    /// connection, or `timeout` passes; `closed` tells whether the peer closed it.
+    public func receive(timeout: Duration, until complete: (Data) -> Bool) -> (data: Data, closed: Bool) {
+        var data = Data()
+        let deadline = ContinuousClock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while ContinuousClock.now < deadline, !complete(data) {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = Glibc.poll(&descriptor, 1, 20)
+            if ready < 0, errno != EINTR { return (data, true) }
+            guard ready > 0 else { continue }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 {
+                data.append(contentsOf: buffer[0..<n])
+            } else if n == 0 || errno != EINTR {
+                return (data, true)
+            }
+        }
+        return (data, false)
+    }
+
+    /// Reads one response whose head has a `Content-Length` (and, unless `bodyless`, that many
+    /// body bytes), leaving the connection open; nil if the peer closed it or `timeout` passed first.
+    public func receiveResponse(timeout: Duration, bodyless: Bool = false) throws -> HTTPResponse? {
+        let separator = Data("\r\n\r\n".utf8)
+        var response: HTTPResponse?
+        _ = receive(timeout: timeout) { data in
+            guard let end = data.range(of: separator),
+                let head = try? HTTPResponse(head: String(decoding: data[..<end.lowerBound], as: UTF8.self), body: Data()),
+                let length = head.header("Content-Length").flatMap(Int.init)
+            else { return false }
+            let body = data[end.upperBound...]
+            guard bodyless || body.count >= length else { return false }
+            response = try? HTTPResponse(
+                head: String(decoding: data[..<end.lowerBound], as: UTF8.self),
+                body: Data(body.prefix(bodyless ? 0 : length)))
+            return true
+        }
+        return response
+    }
+
+    /// True if the connection is still open: the peer has not closed it (pending unread bytes
+    /// are left unread).
+    public var isOpen: Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN) | 0x2000, revents: 0)
+        guard Glibc.poll(&descriptor, 1, 0) >= 0 else { return false }
+        if descriptor.revents & (0x2000 | Int16(POLLHUP) | Int16(POLLERR)) != 0 { return false }
+        return true
     }
 
     public func close() {
