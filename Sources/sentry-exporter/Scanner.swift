@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Logging
 import SentryCore
 
@@ -34,6 +35,12 @@ final class Scanner: @unchecked Sendable {
 
     /// Publishes an exposition without processes (so scrapes succeed at once), then starts scanning.
     func start() {
+        let root = collector.configuration.procRoot
+        if geteuid() != 0, let hidePID = ProcMount.hidePIDOption(root: root) {
+            logger.warning(
+                "procfs is mounted with hidepid: only processes this user may trace are visible, the others are not counted anywhere",
+                metadata: ["path.procfs": "\(root)", "hidepid": "\(hidePID)"])
+        }
         queue.sync { publish(nil) }
         queue.async { [self] in
             scan()
