@@ -40,6 +40,44 @@ struct RestrictedEnvironmentTests {
         #expect(exporter.child.stderrText.contains("hidepid=invisible") || exporter.child.stderrText.contains("hidepid=2"))
     }
 
+    @Test("no passwd file: users are UIDs, one warning naming the file, and it keeps serving")
+    func missingPasswd() async throws {
+        let exporter = try await ExporterProcess.start(["--scan.interval", "200ms", "--path.passwd", "/nonexistent/passwd"])
+        defer { exporter.stop() }
+        let scrape = try await exporter.scrape(afterScans: 3)
+        let users = Set(scrape.samples("proc_process_top_memory_bytes").compactMap { $0.labels["user"] })
+        #expect(!users.isEmpty && users.allSatisfy { UInt32($0) != nil }, "users: \(users)")
+        let warning = "Cannot read the passwd file"
+        #expect(exporter.stderrText.components(separatedBy: warning).count == 2, "\(exporter.stderrText)")
+        #expect(exporter.stderrText.contains("/nonexistent/passwd"))
+    }
+
+    @Test("it writes nothing to disk: its write_bytes stays 0 over scans and scrapes")
+    func noDiskWrites() async throws {
+        // Nothing is logged below error, so not even its stderr (a file here) is written; the
+        // port is chosen here since there is no start-up line to read it from.
+        let port = try freeLoopbackPort()
+        let child = try ChildProcess(
+            try ExporterProcess.requireBinary(),
+            ["--web.listen-address", "127.0.0.1:\(port)", "--scan.interval", "200ms", "--log.level", "error"],
+            label: "exporter-quiet")
+        defer { child.kill() }
+        let url = "http://127.0.0.1:\(port)/metrics"
+        _ = try await poll(timeout: .seconds(30), interval: .milliseconds(50), "the exporter to answer") { () -> Bool? in
+            if child.hasExited { throw HarnessError("exited: \(child.stderrText)") }
+            return (try? await curl(url))?.status == 200 ? true : nil
+        }
+        for _ in 0..<10 {
+            _ = try await curl(url)
+            _ = try await curl(url, ["-H", "Accept-Encoding: gzip"])
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let io = try String(contentsOfFile: "/proc/\(child.pid)/io", encoding: .utf8)
+        let writeBytes = io.split(separator: "\n").first { $0.hasPrefix("write_bytes:") }
+        #expect(writeBytes == "write_bytes: 0", "\(io)")
+        #expect(child.stderrText.isEmpty, "\(child.stderrText)")
+    }
+
     /// The exporter on 127.0.0.1 with a free port, started through `sh -c "<shell> <exporter> …"`.
     private func start(shell: String, arguments: [String] = [], privateMounts: Bool = false) async throws -> ShellExporter {
         let binary = try ExporterProcess.requireBinary()
