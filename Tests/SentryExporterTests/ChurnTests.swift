@@ -7,39 +7,41 @@ import Testing
 struct ChurnTests {
     @Test("5,000 forks a second: scrapes keep answering, skips are counted, no negative or absurd rate")
     func churnDuringScans() async throws {
-        let churn = try await ChurnGenerator.start(perSecond: 5000, seconds: 8)
-        defer { churn.kill() }
-        let exporter = try await ExporterProcess.start(["--scan.interval", "200ms"])
-        defer { exporter.stop() }
+        // The churn takes a core or more: never beside a busy loop of another test, and only
+        // once the exporter is up, so that all of it falls on scans.
+        try await Workload.withoutBurners {
+            let exporter = try await ExporterProcess.start(["--scan.interval", "200ms"])
+            defer { exporter.stop() }
+            let churn = try await ChurnGenerator.start(perSecond: 5000, seconds: 6)
+            defer { churn.kill() }
 
-        let cpuLimit = Double(ProcessInfo.processInfo.activeProcessorCount) * 100
-        var scrapes = 0
-        var vanished = 0.0
-        var scansSeen = Set<Double>()
-        while !churn.child.hasExited {
-            let scrape = try await exporter.scrape()  // fails the test on a non-200 or a broken exposition
-            scrapes += 1
-            scansSeen.insert(scrape.value("proc_sentry_scans_total") ?? 0)
-            vanished = max(vanished, scrape.value("proc_sentry_scan_unreadable_files", ["reason": "vanished"]) ?? 0)
-            for sample in scrape.samples("proc_process_top_cpu_percent") {
-                #expect(sample.value >= 0 && sample.value <= cpuLimit, "\(sample)")
-            }
-            for family in ["proc_process_top_io_read_bytes_per_second", "proc_process_top_io_write_bytes_per_second"] {
-                for sample in scrape.samples(family) {
-                    #expect(sample.value >= 0 && sample.value < 1e11, "\(sample)")
+            let cpuLimit = Double(ProcessInfo.processInfo.activeProcessorCount) * 100
+            var scrapes = 0
+            var vanished = 0.0
+            var scansSeen = Set<Double>()
+            while !churn.child.hasExited {
+                let scrape = try await exporter.scrape()  // fails the test on a non-200 or a broken exposition
+                scrapes += 1
+                scansSeen.insert(scrape.value("proc_sentry_scans_total") ?? 0)
+                vanished = max(vanished, scrape.value("proc_sentry_scan_unreadable_files", ["reason": "vanished"]) ?? 0)
+                for sample in scrape.samples("proc_process_top_cpu_percent") + scrape.samples("proc_process_others_cpu_percent") {
+                    #expect(sample.value >= 0 && sample.value <= cpuLimit, "\(sample)")
                 }
+                for family in ["proc_process_top_io_read_bytes_per_second", "proc_process_top_io_write_bytes_per_second"] {
+                    for sample in scrape.samples(family) {
+                        #expect(sample.value >= 0 && sample.value < 1e11, "\(sample)")
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            for sample in scrape.samples("proc_process_others_cpu_percent") {
-                #expect(sample.value >= 0 && sample.value <= cpuLimit, "\(sample)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+            let forked = try churn.forkedCount()
+            print("churn: forked \(forked) in 6 s; \(scrapes) scrapes over \(scansSeen.count) scans; vanished files up to \(vanished) per scan")
+            // 5,000 a second on a quiet machine; other tests share the cores.
+            #expect(forked >= 6 * 1000, "the generator reached only \(forked) forks in 6 s")
+            #expect(scansSeen.count >= 5, "the exporter stopped scanning under churn: \(scansSeen.count) scans")
+            #expect(vanished > 0, "no vanished process was counted under churn")
+            #expect(!exporter.child.hasExited)
         }
-        let forked = try churn.forkedCount()
-        print("churn: forked \(forked) in 8 s; \(scrapes) scrapes over \(scansSeen.count) scans; vanished files up to \(vanished) per scan")
-        #expect(forked >= 8 * 2000, "the generator reached only \(forked) forks in 8 s")
-        #expect(scansSeen.count >= 10, "the exporter stopped scanning under churn: \(scansSeen.count) scans")
-        #expect(vanished > 0, "no vanished process was counted under churn")
-        #expect(!exporter.child.hasExited)
     }
 }
 
