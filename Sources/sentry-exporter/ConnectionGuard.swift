@@ -155,9 +155,14 @@ final class ConnectionGuard: ChannelInboundHandler {
         context.fireChannelRead(data)
     }
 
-    /// A complete request was decoded and is being answered.
+    /// A complete request was decoded and is being answered. (A pipelined request's bytes may
+    /// have arrived with the previous one's, before that was answered: it is then `waiting`.)
     func requestReceived() {
-        guard let context, case .reading = phase else { return }
+        guard let context else { return }
+        switch phase {
+        case .reading, .waiting: break
+        case .answering, .lingering: return
+        }
         phase = .answering
         limiter.setAnswering(context.channel, true)
         arm(limits.idleTimeout)  // for the client to take the response
