@@ -1,7 +1,8 @@
 # proc-sentry: build, run, test and install.
 #   make run            install dependencies, build release binaries, run sentry-top
 #   make run-exporter   the same, running the exporter on :9105
-#   make test           every test: unit, end to end, man pages, install, deployment files, benchmark
+#   make test           every test: unit, end to end, man pages, install, deployment files,
+#                       benchmark and a fuzzing smoke run
 #   make bench          the benchmark (bench/run.sh; long, not part of the tests)
 #   make install        install both programs and their man pages under $(DESTDIR)$(PREFIX)
 #   make uninstall      remove exactly what install installed
@@ -41,6 +42,7 @@ test:
 	./scripts/check-install.sh
 	./scripts/check-deploy.sh
 	./scripts/check-bench.sh
+	./scripts/check-fuzz.sh
 
 bench: build
 	./bench/run.sh $(ARGS)
