@@ -9,7 +9,7 @@ struct ChurnTests {
     func churnDuringScans() async throws {
         // The churn takes a core or more: never beside a busy loop of another test, and only
         // once the exporter is up, so that all of it falls on scans.
-        try await Workload.withoutBurners {
+        try await Workload.exclusively {
             let exporter = try await ExporterProcess.start(["--scan.interval", "200ms"])
             defer { exporter.stop() }
             let churn = try await ChurnGenerator.start(perSecond: 5000, seconds: 6)

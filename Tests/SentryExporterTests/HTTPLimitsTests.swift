@@ -41,7 +41,7 @@ struct HTTPLimitsTests {
     )
     func slowloris() async throws {
         // Timings: no high-priority busy loop from another test on this 2-core machine.
-        try await Workload.withoutBurners {
+        try await Workload.exclusively {
             // Default limits (64 connections, 10 s read timeout): the cap, not a timeout, is what
             // keeps the scrapes answered within the 5 s of the attack.
             let exporter = try await ExporterProcess.startStable()
@@ -137,36 +137,39 @@ struct HTTPLimitsTests {
 
     @Test("--web.max-connections 4: a scrape takes the place of the connection that waited longest without a request")
     func connectionCap() async throws {
-        let exporter = try await ExporterProcess.startStable(["--web.max-connections", "4"])
-        defer { exporter.stop() }
-        // A keep-alive connection that was answered, then three that send nothing.
-        let answered = try RawConnection(port: exporter.port)
-        defer { answered.close() }
-        try answered.send(Self.keepAliveRequest)
-        #expect(try answered.receiveResponse(timeout: .seconds(10))?.status == 200)
-        var silent: [RawConnection] = []
-        defer { for connection in silent { connection.close() } }
-        for _ in 0..<3 {
-            silent.append(try RawConnection(port: exporter.port))
-            try await Task.sleep(for: .milliseconds(50))  // distinct ages
-        }
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(answered.isOpen && silent.allSatisfy { $0.isOpen }, "closed below the cap")
+        // Timings: nothing heavy may run beside.
+        try await Workload.exclusively {
+            let exporter = try await ExporterProcess.startStable(["--web.max-connections", "4"])
+            defer { exporter.stop() }
+            // A keep-alive connection that was answered, then three that send nothing.
+            let answered = try RawConnection(port: exporter.port)
+            defer { answered.close() }
+            try answered.send(Self.keepAliveRequest)
+            #expect(try answered.receiveResponse(timeout: .seconds(10))?.status == 200)
+            var silent: [RawConnection] = []
+            defer { for connection in silent { connection.close() } }
+            for _ in 0..<3 {
+                silent.append(try RawConnection(port: exporter.port))
+                try await Task.sleep(for: .milliseconds(50))  // distinct ages
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(answered.isOpen && silent.allSatisfy { $0.isOpen }, "closed below the cap")
 
-        // The fifth connection closes the one idle longest: the answered keep-alive one.
-        let (elapsed, response) = try timedScrape(port: exporter.port)
-        #expect(response.status == 200)
-        #expect(elapsed < .seconds(1))
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(!answered.isOpen, "the longest-waiting connection was not closed")
-        #expect(silent.allSatisfy { $0.isOpen })
-        // Then the silent ones, oldest first (the scrape's connection closed: back to 4).
-        silent.append(try RawConnection(port: exporter.port))
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(try timedScrape(port: exporter.port).response.status == 200)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(silent.map(\.isOpen) == [false, true, true, true])
-        #expect(try sockets(of: exporter.pid) <= 1 + 4)
+            // The fifth connection closes the one idle longest: the answered keep-alive one.
+            let (elapsed, response) = try timedScrape(port: exporter.port)
+            #expect(response.status == 200)
+            #expect(elapsed < .seconds(1))
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(!answered.isOpen, "the longest-waiting connection was not closed")
+            #expect(silent.allSatisfy { $0.isOpen })
+            // Then the silent ones, oldest first (the scrape's connection closed: back to 4).
+            silent.append(try RawConnection(port: exporter.port))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try timedScrape(port: exporter.port).response.status == 200)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(silent.map(\.isOpen) == [false, true, true, true])
+            #expect(try sockets(of: exporter.pid) <= 1 + 4)
+        }
     }
 
     /// Waits for the server to close `connection`; how long that took from `start`, nil if it
@@ -178,65 +181,71 @@ struct HTTPLimitsTests {
 
     @Test("--web.read-timeout 1s closes a connection that sends nothing, or its head too slowly, after 1 s")
     func readTimeout() async throws {
-        let exporter = try await ExporterProcess.startStable(["--web.read-timeout", "1s", "--web.idle-timeout", "3s"])
-        defer { exporter.stop() }
+        // Timings: nothing heavy may run beside.
+        try await Workload.exclusively {
+            let exporter = try await ExporterProcess.startStable(["--web.read-timeout", "1s", "--web.idle-timeout", "3s"])
+            defer { exporter.stop() }
 
-        // Nothing at all.
-        var start = ContinuousClock.now
-        let silent = try RawConnection(port: exporter.port)
-        defer { silent.close() }
-        let silentClosed = closedAfter(silent, since: start, timeout: .seconds(5))
-        #expect(silentClosed.map { $0 >= .milliseconds(900) && $0 < .milliseconds(2500) } == true, "\(String(describing: silentClosed))")
+            // Nothing at all.
+            var start = ContinuousClock.now
+            let silent = try RawConnection(port: exporter.port)
+            defer { silent.close() }
+            let silentClosed = closedAfter(silent, since: start, timeout: .seconds(5))
+            #expect(silentClosed.map { $0 >= .milliseconds(900) && $0 < .milliseconds(2500) } == true, "\(String(describing: silentClosed))")
 
-        // A head sent a header line every 200 ms: sending does not extend the deadline.
-        start = ContinuousClock.now
-        let drip = try RawConnection(port: exporter.port)
-        defer { drip.close() }
-        try drip.send("GET /metrics HTTP/1.1\r\n")
-        var dripClosed: Duration?
-        for index in 0..<25 {
-            try await Task.sleep(for: .milliseconds(200))
-            do { try drip.send("X-Slow-\(index): a\r\n") } catch { break }
-            if !drip.isOpen { break }
+            // A head sent a header line every 200 ms: sending does not extend the deadline.
+            start = ContinuousClock.now
+            let drip = try RawConnection(port: exporter.port)
+            defer { drip.close() }
+            try drip.send("GET /metrics HTTP/1.1\r\n")
+            var dripClosed: Duration?
+            for index in 0..<25 {
+                try await Task.sleep(for: .milliseconds(200))
+                do { try drip.send("X-Slow-\(index): a\r\n") } catch { break }
+                if !drip.isOpen { break }
+            }
+            dripClosed = closedAfter(drip, since: start, timeout: .seconds(1))
+            #expect(dripClosed.map { $0 >= .milliseconds(900) && $0 < .milliseconds(2500) } == true, "\(String(describing: dripClosed))")
+
+            // A second request on a keep-alive connection that starts after 500 ms idle and never
+            // ends: closed 1 s after its first byte (the 3 s idle timeout would be 2.5 s later).
+            let keepAlive = try RawConnection(port: exporter.port)
+            defer { keepAlive.close() }
+            try keepAlive.send(Self.keepAliveRequest)
+            #expect(try keepAlive.receiveResponse(timeout: .seconds(10))?.status == 200)
+            try await Task.sleep(for: .milliseconds(500))
+            start = ContinuousClock.now
+            try keepAlive.send("GET /metrics HTTP/1.1\r\nHost:")
+            let partialClosed = closedAfter(keepAlive, since: start, timeout: .seconds(5))
+            #expect(partialClosed.map { $0 >= .milliseconds(900) && $0 < .milliseconds(2000) } == true, "\(String(describing: partialClosed))")
+
+            // A complete request within the timeout is answered.
+            #expect(try timedScrape(port: exporter.port).response.status == 200)
         }
-        dripClosed = closedAfter(drip, since: start, timeout: .seconds(1))
-        #expect(dripClosed.map { $0 >= .milliseconds(900) && $0 < .milliseconds(2500) } == true, "\(String(describing: dripClosed))")
-
-        // A second request on a keep-alive connection that starts after 500 ms idle and never
-        // ends: closed 1 s after its first byte (the 3 s idle timeout would be 2.5 s later).
-        let keepAlive = try RawConnection(port: exporter.port)
-        defer { keepAlive.close() }
-        try keepAlive.send(Self.keepAliveRequest)
-        #expect(try keepAlive.receiveResponse(timeout: .seconds(10))?.status == 200)
-        try await Task.sleep(for: .milliseconds(500))
-        start = ContinuousClock.now
-        try keepAlive.send("GET /metrics HTTP/1.1\r\nHost:")
-        let partialClosed = closedAfter(keepAlive, since: start, timeout: .seconds(5))
-        #expect(partialClosed.map { $0 >= .milliseconds(900) && $0 < .milliseconds(2000) } == true, "\(String(describing: partialClosed))")
-
-        // A complete request within the timeout is answered.
-        #expect(try timedScrape(port: exporter.port).response.status == 200)
     }
 
     @Test("--web.idle-timeout 3s: a keep-alive connection serves requests 2 s apart, and closes 3 s after its last response")
     func idleTimeout() async throws {
-        let exporter = try await ExporterProcess.startStable(["--web.read-timeout", "1s", "--web.idle-timeout", "3s"])
-        defer { exporter.stop() }
-        let connection = try RawConnection(port: exporter.port)
-        defer { connection.close() }
-        for _ in 0..<2 {
+        // Timings: nothing heavy may run beside.
+        try await Workload.exclusively {
+            let exporter = try await ExporterProcess.startStable(["--web.read-timeout", "1s", "--web.idle-timeout", "3s"])
+            defer { exporter.stop() }
+            let connection = try RawConnection(port: exporter.port)
+            defer { connection.close() }
+            for _ in 0..<2 {
+                try connection.send(Self.keepAliveRequest)
+                let response = try connection.receiveResponse(timeout: .seconds(10))
+                #expect(response?.status == 200)
+                // Longer than the read timeout, shorter than the idle timeout.
+                try await Task.sleep(for: .seconds(2))
+                #expect(connection.isOpen, "closed while idle for less than the idle timeout")
+            }
             try connection.send(Self.keepAliveRequest)
-            let response = try connection.receiveResponse(timeout: .seconds(10))
-            #expect(response?.status == 200)
-            // Longer than the read timeout, shorter than the idle timeout.
-            try await Task.sleep(for: .seconds(2))
-            #expect(connection.isOpen, "closed while idle for less than the idle timeout")
+            #expect(try connection.receiveResponse(timeout: .seconds(10))?.status == 200)
+            let start = ContinuousClock.now
+            let closed = closedAfter(connection, since: start, timeout: .seconds(8))
+            #expect(closed.map { $0 >= .milliseconds(2800) && $0 < .milliseconds(4500) } == true, "\(String(describing: closed))")
         }
-        try connection.send(Self.keepAliveRequest)
-        #expect(try connection.receiveResponse(timeout: .seconds(10))?.status == 200)
-        let start = ContinuousClock.now
-        let closed = closedAfter(connection, since: start, timeout: .seconds(8))
-        #expect(closed.map { $0 >= .milliseconds(2800) && $0 < .milliseconds(4500) } == true, "\(String(describing: closed))")
     }
 
     @Test("The limits' defaults in --help: 64 connections, 10s read, 1m idle")

@@ -70,7 +70,7 @@ struct LifecycleTests {
         arguments: [SIGTERM, SIGINT], SlowClient.allCases)
     func signalsEndTheExporter(_ signal: Int32, _ client: SlowClient) async throws {
         // A high-priority busy loop from another test would make this a measure of the scheduler.
-        try await Workload.withoutBurners {
+        try await Workload.exclusively {
             let exporter = try await ExporterProcess.start(["--scan.interval", "1s"])
             defer { exporter.stop() }
             _ = try await exporter.scrape(afterScans: 1)

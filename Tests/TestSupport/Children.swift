@@ -40,10 +40,11 @@ public enum Workload {
         return try await start(script, [String(niceness), burnerLockPath], label: "burner")
     }
 
-    /// Runs `body` while no `cpuBurner` runs on the machine, holding their lock: for timings
-    /// that a busy loop at a high priority would distort on a 2-core machine. Polls for the
-    /// lock rather than blocking, so waiting never ties up a thread the burner's test needs.
-    public static func withoutBurners<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` holding the lock every `cpuBurner` holds while it lives: no busy loop, and
+    /// no other test that runs `exclusively` (heavy loads such as churn or slowloris, and
+    /// timings they would distort on a 2-core machine), runs beside it. Polls for the lock
+    /// rather than blocking, so waiting never ties up a thread another test needs.
+    public static func exclusively<T>(_ body: () async throws -> T) async throws -> T {
         let fd = open(burnerLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw HarnessError("cannot open \(burnerLockPath): errno \(errno)") }
         defer { close(fd) }

@@ -90,15 +90,23 @@ public final class ChildProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        let stdoutHandle = FileHandle(forWritingAtPath: stdoutPath)
+        let stderrHandle = FileHandle(forWritingAtPath: stderrPath)
+        let stdinHandle: FileHandle?
         if let stdin {
             let stdinPath = directory.path("stdin")
             try stdin.write(to: URL(fileURLWithPath: stdinPath))
-            process.standardInput = FileHandle(forReadingAtPath: stdinPath)
+            stdinHandle = FileHandle(forReadingAtPath: stdinPath)
         } else {
-            process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+            stdinHandle = FileHandle(forReadingAtPath: "/dev/null")
         }
+        process.standardOutput = stdoutHandle
+        process.standardError = stderrHandle
+        process.standardInput = stdinHandle
+        // The child has its own copies once started; the test runner's would stay open as long
+        // as Foundation keeps the Process, and past descriptor 1024 Process.run itself crashes
+        // (a memcpy out of bounds), so they are closed here, whatever happens.
+        defer { for handle in [stdoutHandle, stderrHandle, stdinHandle] { try? handle?.close() } }
         do {
             try process.run()
         } catch {
