@@ -75,10 +75,11 @@ for target in "${targets[@]}"; do
         result=ok
     else
         failed=1
-        reason=$(grep -m 1 -oE 'ERROR: (libFuzzer|AddressSanitizer): [^ ]+' "$log" | sed 's/^ERROR: //')
-        [ -n "$reason" ] || reason=$(grep -m 1 -E 'Fatal error|precondition|fatal error' "$log")
+        reason=$(grep -m 1 -oE 'ERROR: (libFuzzer|AddressSanitizer): [a-z-]+( [a-z-]+)?' "$log" | sed 's/^ERROR: //')
+        message=$(grep -m 1 -oE '(Fatal error|Precondition failed).*' "$log")  # a broken invariant's text
+        reason="${reason:-see $log}${message:+; $message}"
         artifact=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
-        result="FAILED (exit $status: ${reason:-see $log}) input: ${artifact:-none}"
+        result="FAILED (exit $status: $reason) input: ${artifact:-none}"
         echo "fuzz: fuzz-$target failed; the end of $log:" >&2
         tail -n 40 "$log" >&2
     fi
