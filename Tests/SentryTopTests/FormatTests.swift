@@ -23,4 +23,16 @@ struct FormatTests {
         #expect(Format.duration(seconds: 3 * 86_400 + 4 * 3600 + 5 * 60 + 6) == "3d 04:05:06")
         #expect(Format.duration(seconds: 59) == "00:00:59")
     }
+
+    @Test("absurd values from an exporter: clamped or n/a, never a trap")
+    func absurdValues() {
+        #expect(Format.percent(1e300) == String(Int.max))
+        #expect(Format.percent(.infinity) == "n/a")
+        #expect(Format.percent(.nan) == "n/a")
+        #expect(Format.bytes(1e300 as Double?) == String(Int.max) + "P")
+        #expect(Format.bytes(-1 as Double?) == "n/a")
+        #expect(Format.fixed(-1e300, fractionDigits: 1).hasPrefix("-"))
+        #expect(Format.duration(seconds: 1e300) == "\(Int.max / 86_400)d 15:30:07")
+        #expect(Format.duration(seconds: .nan) == "00:00:00")
+    }
 }

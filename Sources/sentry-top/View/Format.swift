@@ -8,7 +8,7 @@ enum Format {
     /// `12.3`; whole numbers from 100 up (`250`); n/a when missing.
     static func percent(_ value: Double?) -> String {
         guard let value, value.isFinite else { return notAvailable }
-        if value >= 99.95 { return String(Int(value.rounded())) }
+        if value >= 99.95 { return String(integer(value.rounded())) }
         return fixed(value, fractionDigits: 1)
     }
 
@@ -21,12 +21,12 @@ enum Format {
     static func bytes(_ value: Double?) -> String {
         guard let value, value.isFinite, value >= 0 else { return notAvailable }
         if value < 0.5 { return "0" }
-        if value < 1024 { return "\(Int(value.rounded()))B" }
+        if value < 1024 { return "\(integer(value.rounded()))B" }
         var scaled = value
         for unit in ["K", "M", "G", "T", "P"] {
             scaled /= 1024
             if scaled < 1023.5 || unit == "P" {
-                return (scaled < 9.95 ? fixed(scaled, fractionDigits: 1) : String(Int(scaled.rounded()))) + unit
+                return (scaled < 9.95 ? fixed(scaled, fractionDigits: 1) : String(integer(scaled.rounded()))) + unit
             }
         }
         return notAvailable
@@ -46,7 +46,7 @@ enum Format {
 
     /// `3d 04:05:06` or `04:05:06`.
     static func duration(seconds: Double) -> String {
-        let total = Int(max(seconds, 0))
+        let total = seconds.isFinite ? integer(max(seconds, 0)) : 0
         let days = total / 86_400
         let clock = "\(twoDigits(total / 3600 % 24)):\(twoDigits(total / 60 % 60)):\(twoDigits(total % 60))"
         return days > 0 ? "\(days)d \(clock)" : clock
@@ -56,7 +56,7 @@ enum Format {
     static func fixed(_ value: Double, fractionDigits: Int) -> String {
         var scale = 1.0
         for _ in 0..<fractionDigits { scale *= 10 }
-        let scaled = Int((abs(value) * scale).rounded())
+        let scaled = integer((abs(value) * scale).rounded())
         let whole = scaled / Int(scale)
         let fraction = scaled % Int(scale)
         var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
@@ -65,6 +65,15 @@ enum Format {
             text += "." + String(repeating: "0", count: fractionDigits - digits.count) + digits
         }
         return text
+    }
+
+    /// `Int(value)` clamped to `Int`'s range: an exporter may send any finite number, and
+    /// `Int(_:)` traps beyond the range (found by fuzzing attach mode with `1e300`).
+    private static func integer(_ value: Double) -> Int {
+        guard value.isFinite else { return 0 }
+        if value >= 9.2e18 { return Int.max }
+        if value <= -9.2e18 { return Int.min }
+        return Int(value)
     }
 
     private static func twoDigits(_ value: Int) -> String {
