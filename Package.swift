@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SentryCoreTests",
-            dependencies: ["SentryCore"],
+            dependencies: ["SentryCore", "TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

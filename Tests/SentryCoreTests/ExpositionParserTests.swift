@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SentryCore
 
 @Suite("Exposition parser and exported snapshot")
@@ -57,7 +58,7 @@ struct ExpositionParserTests {
 
     @Test("randomly composed names survive")
     func randomNames() throws {
-        var random = SeededGenerator(seed: 7)
+        var random = SplitMix64(seed: 7)
         let alphabet: [Character] = ["a", "Z", "0", " ", "\t", "\n", "\r", "\"", "\\", "{", "}", ",", "=", "#", "n", "\u{FFFD}", "é", "🦀"]
         for _ in 0..<50 {
             let names = (0..<8).map { _ in
@@ -333,7 +334,7 @@ struct ExpositionParserTests {
 
     @Test("random bytes and mutated expositions parse or throw, and never crash")
     func robustness() {
-        var random = SeededGenerator(seed: 2024)
+        var random = SplitMix64(seed: 2024)
         let real = Self.exposition.render(Snapshot.example.adding(names: ["a}b{c,d=e\"\\\n"]))
         let lines = real.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
         let interesting = Array("\n\"\\{}=,# \te+-._:0nNI".utf8) + [0x00, 0x80, 0xC3, 0xED, 0xFF]
@@ -404,20 +405,5 @@ extension Snapshot {
             snapshot.selected.append(snapshot.processes.count - 1)
         }
         return snapshot
-    }
-}
-
-/// SplitMix64: a seeded generator, so a failing random input can be reproduced.
-private struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -10,19 +10,11 @@ struct ListeningPortTests {
         let ownListener = try LoopbackListener()
         defer { close(ownListener.fd) }
 
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        child.arguments = [
-            "-c",
+        let (child, firstLine) = try startPythonChild(
             "import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\n"
-                + "print(s.getsockname()[1], flush=True)\ntime.sleep(60)",
-        ]
-        let output = Pipe()
-        child.standardOutput = output
-        try child.run()
+                + "print(s.getsockname()[1], flush=True)\ntime.sleep(60)")
         defer { kill(child.processIdentifier, SIGKILL) }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        let childPort = try #require(UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let childPort = try #require(UInt16(firstLine))
 
         // Every process is selected (N is large), so ports are resolved for both. The descriptor
         // budget is explicit: the default raises this test process's RLIMIT_NOFILE to its hard

@@ -119,3 +119,16 @@ extension Snapshot {
         processes.first { $0.pid == pid }
     }
 }
+
+/// A python3 child running `script`, once it has printed its first line (which is returned):
+/// a live process with known properties for tests on the real /proc. Kill it when done.
+func startPythonChild(_ script: String) throws -> (child: Process, firstLine: String) {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    child.arguments = ["-c", script]
+    let output = Pipe()
+    child.standardOutput = output
+    try child.run()
+    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    return (child, line.trimmingCharacters(in: .whitespacesAndNewlines))
+}

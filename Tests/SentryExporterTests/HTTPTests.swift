@@ -6,21 +6,9 @@ import Testing
 struct HTTPTests {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// An exporter whose exposition does not change for a minute once its second scan is done.
-    private func stableExporter(_ arguments: [String] = []) async throws -> ExporterProcess {
-        let exporter = try await ExporterProcess.start(["--scan.interval", "1m"] + arguments)
-        do {
-            _ = try await exporter.scrape(afterScans: 2)
-        } catch {
-            exporter.stop()
-            throw error
-        }
-        return exporter
-    }
-
     @Test("GET /metrics, /, unknown paths, other methods")
     func routesAndMethods() async throws {
-        let exporter = try await stableExporter()
+        let exporter = try await ExporterProcess.startStable()
         defer { exporter.stop() }
 
         let metrics = try await curl(exporter.metricsURL)
@@ -63,7 +51,7 @@ struct HTTPTests {
 
     @Test("HEAD /metrics: the GET's headers and Content-Length, no body")
     func headHasNoBody() async throws {
-        let exporter = try await stableExporter()
+        let exporter = try await ExporterProcess.startStable()
         defer { exporter.stop() }
         let before = try await curl(exporter.metricsURL)
         let (head, body) = try RawConnection.exchange(
@@ -82,7 +70,7 @@ struct HTTPTests {
     @Test("Accept-Encoding: gzip gets a gzip body that decompresses to the exposition")
     func gzip() async throws {
         try Tools.require(Tools.gunzip, hint: "install gzip")
-        let exporter = try await stableExporter()
+        let exporter = try await ExporterProcess.startStable()
         defer { exporter.stop() }
         let plain = try await curl(exporter.metricsURL)
         for acceptEncoding in ["gzip", "gzip, deflate, br", "GZIP;q=1.0"] {
@@ -111,7 +99,7 @@ struct HTTPTests {
 
     @Test("--web.telemetry-path /custom serves there, 404s on /metrics, and the landing page links to it")
     func customTelemetryPath() async throws {
-        let exporter = try await stableExporter(["--web.telemetry-path", "/custom"])
+        let exporter = try await ExporterProcess.startStable(["--web.telemetry-path", "/custom"])
         defer { exporter.stop() }
         let custom = try await curl(exporter.baseURL + "/custom")
         #expect(custom.status == 200)
@@ -129,7 +117,7 @@ struct HTTPTests {
 
     @Test("HTTP/1.0 requests are answered in HTTP/1.0 and the connection is closed")
     func http10() async throws {
-        let exporter = try await stableExporter()
+        let exporter = try await ExporterProcess.startStable()
         defer { exporter.stop() }
         let viaCurl = try await curl(exporter.metricsURL, ["--http1.0"])
         #expect(viaCurl.status == 200)
@@ -146,7 +134,7 @@ struct HTTPTests {
 
     @Test("Keep-alive: several requests on one HTTP/1.1 connection")
     func keepAlive() async throws {
-        let exporter = try await stableExporter()
+        let exporter = try await ExporterProcess.startStable()
         defer { exporter.stop() }
         let plain = try await curl(exporter.metricsURL)
         let connection = try RawConnection(port: exporter.port)
@@ -166,7 +154,7 @@ struct HTTPTests {
 
     @Test("A malformed request gets 400 and a closed connection; the exporter keeps serving")
     func malformedRequest() async throws {
-        let exporter = try await stableExporter()
+        let exporter = try await ExporterProcess.startStable()
         defer { exporter.stop() }
         for garbage in ["GARBAGE\r\n\r\n", "GET /metrics HTTP/1.1\r\nHost a\r\n\r\n", "\u{0}\u{1}\u{2}\r\n\r\n"] {
             let (head, _) = try RawConnection.exchange(port: exporter.port, garbage)

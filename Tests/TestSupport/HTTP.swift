@@ -100,22 +100,7 @@ public final class RawConnection {
 
     /// Reads until the peer closes the connection or `timeout` passes; `closed` tells which.
     public func receiveAll(timeout: Duration) -> (data: Data, closed: Bool) {
-        var data = Data()
-        let deadline = ContinuousClock.now + timeout
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while ContinuousClock.now < deadline {
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = Glibc.poll(&descriptor, 1, 50)
-            if ready < 0, errno != EINTR { return (data, true) }
-            guard ready > 0 else { continue }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 {
-                data.append(contentsOf: buffer[0..<n])
-            } else if n == 0 || errno != EINTR {
-                return (data, true)
-            }
-        }
-        return (data, false)
+        receive(timeout: timeout) { _ in false }
     }
 
     /// Reads until `complete` holds for the bytes received so far, the peer closes the
