@@ -17,7 +17,7 @@ FROM swift:6.3-bookworm AS build
 # fixes, and a pinned version disappears from the archive at the next point release.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends zlib1g-dev libncursesw5-dev \
+    && apt-get install -y --no-install-recommends zlib1g-dev libncursesw5-dev libcrypt-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

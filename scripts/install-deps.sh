@@ -9,6 +9,9 @@ packages=(
     curl         # HTTP client used by the end-to-end tests
     python3      # workload children in the end-to-end tests
     libncursesw5-dev  # sentry-top (ncursesw)
+    libcrypt-dev # sentry-exporter: bcrypt for --web.config.file basic_auth_users
+    apache2-utils  # htpasswd: bcrypt hashes for the --web.config.file tests
+    openssl      # self-signed certificates for the --web.config.file tests
     tmux         # drives sentry-top in the end-to-end tests
     python3-venv # scripts/check-deploy.sh: private venv for hadolint, yamllint, kubernetes-validate
     systemd      # scripts/check-deploy.sh: systemd-analyze verify/security of the unit

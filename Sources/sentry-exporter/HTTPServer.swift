@@ -4,7 +4,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// The exporter's HTTP listener: binds, serves through `MetricsHTTPHandler` within
-/// `HTTPServerLimits` (enforced by each connection's `ConnectionGuard`), and shuts down
+/// `HTTPServerLimits` (enforced by each connection's `ConnectionGuard`) and `WebSecurity` (TLS,
+/// basic auth), and shuts down
 /// gracefully (no new connections, in-flight responses completed).
 struct HTTPServer {
     let group: MultiThreadedEventLoopGroup
@@ -14,7 +15,7 @@ struct HTTPServer {
     /// Binds to `address` and starts accepting.
     static func start(
         address: ListenAddress, telemetryPath: String, store: ExpositionStore, limits: HTTPServerLimits,
-        group: MultiThreadedEventLoopGroup
+        security: WebSecurity, group: MultiThreadedEventLoopGroup
     ) throws -> HTTPServer {
         let quiescing = ServerQuiescingHelper(group: group)
         let limiter = ConnectionLimiter(maxConnections: limits.maxConnections)
@@ -36,12 +37,15 @@ struct HTTPServer {
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ConnectionGuard(limiter: limiter, limits: limits)
                     let pipeline = channel.pipeline.syncOperations
+                    // TLS first: everything after it, the connection guard included, sees plain HTTP.
+                    if let tls = security.tls { try pipeline.addHandlers(tls.makeHandlers()) }
                     try pipeline.addHandler(connection)
                     try pipeline.configureHTTPServerPipeline(
                         withErrorHandling: false, withEncoderConfiguration: .init(),
                         withDecoderLimitConfiguration: decoderLimits)
                     try pipeline.addHandler(
-                        MetricsHTTPHandler(telemetryPath: telemetryPath, store: store, connection: connection))
+                        MetricsHTTPHandler(
+                            telemetryPath: telemetryPath, store: store, connection: connection, security: security))
                 }
             }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -3,9 +3,9 @@ import NIOHTTP1
 import SentryCore
 
 /// Answers one HTTP connection: the exposition at the telemetry path, a landing page at `/`,
-/// 404 elsewhere, 405 for methods other than GET and HEAD; 400 for a malformed request, 431 for
-/// a head over `HTTPServerLimits.maxHeadBytes`, 413 for a body over `maxBodyBytes` (each closing
-/// the connection).
+/// 404 elsewhere, 405 for methods other than GET and HEAD; 401 without valid credentials when
+/// `--web.config.file` has basic_auth_users; 400 for a malformed request, 431 for a head over
+/// `HTTPServerLimits.maxHeadBytes`, 413 for a body over `maxBodyBytes` (each closing the connection).
 final class MetricsHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -13,16 +13,18 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
     private let telemetryPath: String
     private let store: ExpositionStore
     private let connection: ConnectionGuard
+    private let security: WebSecurity
     private let landingPage: ByteBuffer
     private var request: HTTPRequestHead?
     private var bodyBytes = 0
     /// An error response was sent: nothing more is read or answered.
     private var rejected = false
 
-    init(telemetryPath: String, store: ExpositionStore, connection: ConnectionGuard) {
+    init(telemetryPath: String, store: ExpositionStore, connection: ConnectionGuard, security: WebSecurity) {
         self.telemetryPath = telemetryPath
         self.store = store
         self.connection = connection
+        self.security = security
         landingPage = ByteBuffer(string: Self.landingPage(telemetryPath: telemetryPath))
     }
 
@@ -46,7 +48,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
             guard let head = request else { return }
             request = nil
             connection.requestReceived()
-            respond(to: head, context: context)
+            authorizeThenRespond(to: head, context: context)
         }
     }
 
@@ -79,35 +81,78 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
         }
     }
 
-    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        let status: HTTPResponseStatus
-        var body: ByteBuffer
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    /// Responds once the request's credentials pass: at once when no users are configured or the
+    /// scraper's credentials are remembered, else after a bcrypt check on the verification thread.
+    private func authorizeThenRespond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard let authenticator = security.authenticator, let pool = security.verificationPool else {
+            return send(route(head), for: head, context: context)
+        }
+        switch authenticator.quickCheck(authorization: head.headers.first(name: "authorization")) {
+        case .accepted:
+            send(route(head), for: head, context: context)
+        case .rejected:
+            send(Self.unauthorized, for: head, context: context)
+        case .needsVerification(let credentials):
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            pool.runIfActive(eventLoop: context.eventLoop) { authenticator.verify(credentials) }
+                .whenComplete { result in
+                    let (handler, context) = bound.value
+                    guard context.channel.isActive else { return }
+                    let passed = (try? result.get()) ?? false
+                    handler.send(passed ? handler.route(head) : Self.unauthorized, for: head, context: context)
+                }
+        }
+    }
 
-        if head.method != .GET && head.method != .HEAD {
-            status = .methodNotAllowed
-            headers.add(name: "Allow", value: "GET, HEAD")
-            body = ByteBuffer(string: "Method Not Allowed\n")
-            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        } else if path == telemetryPath {
-            status = .ok
-            let acceptsGzip = head.headers[canonicalForm: "accept-encoding"].contains { $0.lowercased().hasPrefix("gzip") }
-            let (exposition, isGzipped) = store.body(acceptsGzip: acceptsGzip)
-            body = exposition
-            headers.add(name: "Content-Type", value: ExpositionWriter.contentType)
-            if isGzipped { headers.add(name: "Content-Encoding", value: "gzip") }
-            headers.add(name: "Vary", value: "Accept-Encoding")
-        } else if path == "/" {
-            status = .ok
-            body = landingPage
-            headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
-        } else {
-            status = .notFound
-            body = ByteBuffer(string: "Not Found\n")
+    /// A response before the headers common to all of them are added.
+    private struct Response {
+        var status: HTTPResponseStatus
+        var headers = HTTPHeaders()
+        var body: ByteBuffer
+
+        init(_ status: HTTPResponseStatus, text: String) {
+            self.status = status
+            body = ByteBuffer(string: text)
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         }
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
+
+        init(_ status: HTTPResponseStatus, body: ByteBuffer, contentType: String) {
+            self.status = status
+            self.body = body
+            headers.add(name: "Content-Type", value: contentType)
+        }
+    }
+
+    private static let unauthorized = {
+        var response = Response(.unauthorized, text: "Unauthorized\n")
+        response.headers.add(name: "WWW-Authenticate", value: "Basic")
+        return response
+    }()
+
+    private func route(_ head: HTTPRequestHead) -> Response {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        if head.method != .GET && head.method != .HEAD {
+            var response = Response(.methodNotAllowed, text: "Method Not Allowed\n")
+            response.headers.add(name: "Allow", value: "GET, HEAD")
+            return response
+        } else if path == telemetryPath {
+            let acceptsGzip = head.headers[canonicalForm: "accept-encoding"].contains { $0.lowercased().hasPrefix("gzip") }
+            let (exposition, isGzipped) = store.body(acceptsGzip: acceptsGzip)
+            var response = Response(.ok, body: exposition, contentType: ExpositionWriter.contentType)
+            if isGzipped { response.headers.add(name: "Content-Encoding", value: "gzip") }
+            response.headers.add(name: "Vary", value: "Accept-Encoding")
+            return response
+        } else if path == "/" {
+            return Response(.ok, body: landingPage, contentType: "text/html; charset=utf-8")
+        } else {
+            return Response(.notFound, text: "Not Found\n")
+        }
+    }
+
+    private func send(_ response: Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = response.headers
+        for (name, value) in security.responseHeaders { headers.add(name: name, value: value) }
+        headers.add(name: "Content-Length", value: String(response.body.readableBytes))
         let keepAlive = head.isKeepAlive
         if !keepAlive {
             headers.add(name: "Connection", value: "close")
@@ -115,9 +160,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
             headers.add(name: "Connection", value: "keep-alive")  // or an HTTP/1.0 client closes
         }
 
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         if head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)

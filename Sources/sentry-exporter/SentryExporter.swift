@@ -29,6 +29,13 @@ struct SentryExporter: ParsableCommand {
     var telemetryPath = "/metrics"
 
     @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "Web configuration file (exporter-toolkit format) enabling TLS, client certificates and basic auth.",
+            valueName: "path"))
+    var webConfigFile: String?
+
+    @Option(
         name: .customLong("web.max-connections"),
         help: "Maximum number of simultaneous connections; at the limit a new one replaces the one waiting longest without a request.")
     var maxConnections = 64
@@ -56,6 +63,11 @@ struct SentryExporter: ParsableCommand {
 
     @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
     var passwdPath = "/etc/passwd"
+
+    @Flag(
+        name: .customLong("collector.cmdline"), inversion: .prefixedNo,
+        help: "Export the command line of each selected process (proc_process_top_cmdline_info). Off by default: command lines often hold secrets.")
+    var collectsCommandLines = false
 
     @Option(name: .customLong("log.level"), help: "Only log messages at or above this level: debug, info, warn, error.")
     var logLevel = LogLevel.info
@@ -108,7 +120,9 @@ struct SentryExporter: ParsableCommand {
 
     func run() throws {
         let logger = makeLogger()
-        let configuration = CollectorConfiguration(procRoot: procRoot, passwdPath: passwdPath, topN: try effectiveTopN)
+        let security = try loadWebSecurity()
+        let configuration = CollectorConfiguration(
+            procRoot: procRoot, passwdPath: passwdPath, topN: try effectiveTopN, collectsCommandLines: collectsCommandLines)
         let collector: Collector
         do {
             collector = try Collector(configuration: configuration)
@@ -125,7 +139,8 @@ struct SentryExporter: ParsableCommand {
         let server: HTTPServer
         do {
             server = try HTTPServer.start(
-                address: listenAddress, telemetryPath: telemetryPath, store: store, limits: httpLimits, group: group)
+                address: listenAddress, telemetryPath: telemetryPath, store: store, limits: httpLimits,
+                security: security, group: group)
         } catch {
             throw ConfigurationError(message: "cannot listen on '--web.listen-address' \(listenAddress): \(error)")
         }
@@ -135,6 +150,8 @@ struct SentryExporter: ParsableCommand {
             metadata: [
                 "version": "\(Self.version)", "telemetry_path": "\(telemetryPath)", "top_n": "\(configuration.topN)",
                 "scan_interval": "\(scanInterval)", "path_procfs": "\(procRoot)",
+                "tls": "\(security.tls != nil)", "basic_auth": "\(security.authenticator != nil)",
+                "collector_cmdline": "\(collectsCommandLines)",
             ])
 
         let stopped = group.next().makePromise(of: Void.self)
@@ -149,6 +166,15 @@ struct SentryExporter: ParsableCommand {
         withExtendedLifetime(signals) {}
         // The event loop group is not shut down: the process ends here, and shutting it down while
         // the last channels finish closing only makes NIO print errors about a stopped loop.
+    }
+
+    private func loadWebSecurity() throws(ConfigurationError) -> WebSecurity {
+        guard let webConfigFile else { return .none }
+        do {
+            return try WebSecurity(WebConfiguration.load(path: webConfigFile))
+        } catch {
+            throw ConfigurationError(message: "invalid '--web.config.file': \(error.message)")
+        }
     }
 
     private var httpLimits: HTTPServerLimits {

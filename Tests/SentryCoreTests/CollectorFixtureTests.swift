@@ -5,10 +5,11 @@ import Testing
 
 @Suite("Collector on the fixture tree")
 struct CollectorFixtureTests {
-    private func scanFixtures(topN: Int = 50) throws -> Snapshot {
+    private func scanFixtures(topN: Int = 50, collectsCommandLines: Bool = false) throws -> Snapshot {
         let collector = try Collector(
             configuration: CollectorConfiguration(
-                procRoot: Fixtures.proc, passwdPath: Fixtures.passwd, topN: topN, clockTicksPerSecond: 100, pageSize: 4096),
+                procRoot: Fixtures.proc, passwdPath: Fixtures.passwd, topN: topN,
+                collectsCommandLines: collectsCommandLines, clockTicksPerSecond: 100, pageSize: 4096),
             clock: ManualClock())
         return try collector.scan()
     }
@@ -83,6 +84,21 @@ struct CollectorFixtureTests {
         ])
         let unselected = try #require(snapshot.process(1))
         #expect(unselected.listeningPorts.isEmpty)
+    }
+
+    @Test("command lines of selected processes only, and only when asked for")
+    func commandLines() throws {
+        #expect(try scanFixtures().processes.allSatisfy { $0.commandLine == nil })
+
+        let snapshot = try scanFixtures(topN: 3, collectsCommandLines: true)
+        let selected = Set(snapshot.selected.map { snapshot.processes[$0].pid })
+        for process in snapshot.processes {
+            #expect((process.commandLine != nil) == selected.contains(process.pid), "pid \(process.pid)")
+        }
+        #expect(snapshot.process(700)?.commandLine == "nginx: master process /usr/sbin/nginx -g daemon on;")
+        // 1200: java with a 505-byte argument ending in "é€", then bytes that are not UTF-8.
+        let java = try #require(snapshot.process(1200)?.commandLine)
+        #expect(java == "java -Dtoken=" + String(repeating: "a", count: 495) + "é…", "\(java.utf8.count) bytes")
     }
 
     @Test("socket tables are read again only for a new socket or after a minute")

@@ -40,13 +40,7 @@ struct FlagTests {
             invocation.arguments.contains("--web.listen-address")
             ? invocation.arguments : ["--web.listen-address", "127.0.0.1:0"] + invocation.arguments
         let result = try await ExporterProcess.run(arguments, environment: invocation.environment, timeout: .seconds(15))
-        #expect(result.status == 2, "exit status \(result.status.map(String.init) ?? "signal"); stderr: \(result.stderrText)")
-        let lines = result.stderrText.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 2 && lines.last == "", "stderr is not exactly one line: \(result.stderrText.debugDescription)")
-        let line = String(lines.first ?? "")
-        #expect(line.hasPrefix("sentry-exporter: error: "), "\(line)")
-        #expect(line.contains(invocation.mentions), "\(line) does not mention \(invocation.mentions)")
-        #expect(result.stdout.isEmpty, "stdout: \(result.stdoutText)")
+        expectStartupError(result, mentions: invocation.mentions)
     }
 
     @Test("A port in use exits 2 with one line naming --web.listen-address")
@@ -54,12 +48,7 @@ struct FlagTests {
         let taken = try ListeningSocket()
         defer { taken.close() }
         let result = try await ExporterProcess.run(["--web.listen-address", "127.0.0.1:\(taken.port)"], timeout: .seconds(15))
-        #expect(result.status == 2, "exit status \(result.status.map(String.init) ?? "signal"); stderr: \(result.stderrText)")
-        let lines = result.stderrText.split(separator: "\n")
-        #expect(lines.count == 1, "\(result.stderrText.debugDescription)")
-        #expect(lines.first?.hasPrefix("sentry-exporter: error: ") == true)
-        #expect(lines.first?.contains("--web.listen-address") == true, "\(result.stderrText)")
-        #expect(lines.first?.contains(String(taken.port)) == true, "\(result.stderrText)")
+        expectStartupError(result, mentions: "'--web.listen-address' 127.0.0.1:\(taken.port)")
     }
 
     @Test("--version prints the version and exits 0")

@@ -61,14 +61,17 @@ public enum Workload {
     /// A process holding `mebibytes` of resident memory (every page written), optionally
     /// renamed (its `comm`, written after exec) to `name`, and filling its memory at
     /// `niceness` if it may (so that a niced busy loop does not starve it for many seconds).
-    public static func memoryHolder(mebibytes: Int, name: [UInt8]? = nil, niceness: Int = 0) async throws -> ChildProcess {
+    /// `extraArguments` end its command line and are otherwise ignored.
+    public static func memoryHolder(
+        mebibytes: Int, name: [UInt8]? = nil, niceness: Int = 0, extraArguments: [String] = []
+    ) async throws -> ChildProcess {
         let script = preamble + """
             try:
                 os.setpriority(os.PRIO_PROCESS, 0, int(sys.argv[2]))
             except OSError:
                 pass
             block = b'x' * (int(sys.argv[1]) << 20)  # bytes(...) * n writes every page
-            if len(sys.argv) > 3:
+            if sys.argv[3]:
                 with open('/proc/self/comm', 'wb') as comm:
                     comm.write(bytes.fromhex(sys.argv[3]))
             print('ready', flush=True)
@@ -76,9 +79,9 @@ public enum Workload {
                 time.sleep(0.2)
 
             """
-        var arguments = [String(mebibytes), String(niceness)]
-        if let name { arguments.append(name.map { String(format: "%02x", $0) }.joined()) }
-        return try await start(script, arguments, label: "memory")
+        let hexName = name.map { $0.map { String(format: "%02x", $0) }.joined() } ?? ""
+        return try await start(
+            script, [String(mebibytes), String(niceness), hexName] + extraArguments, label: "memory")
     }
 
     /// Starts `python3 -c script arguments…` and waits for it to print `ready`.

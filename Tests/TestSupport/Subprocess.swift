@@ -199,6 +199,8 @@ public enum Tools {
     public static let promtool = "/usr/bin/promtool"
     public static let prometheus = "/usr/bin/prometheus"
     public static let tmux = "/usr/bin/tmux"
+    public static let openssl = "/usr/bin/openssl"
+    public static let htpasswd = "/usr/bin/htpasswd"
 
     /// python3 without a pyenv shim in between (the shim execs, so the PID is the same, but it is slow).
     public static let python3: String = {

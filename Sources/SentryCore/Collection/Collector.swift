@@ -104,6 +104,13 @@ public final class Collector {
         let ports = portResolver.resolve(selected.map { processes[$0].pid }, now: start.sinceBoot)
         unreadable.permissionDenied += portResolver.deniedCount
         for index in selected { processes[index].listeningPorts = ports[processes[index].pid] ?? [] }
+        if configuration.collectsCommandLines {
+            for index in selected {
+                processes[index].commandLine = try? ProcessCommandLine.parse(
+                    procFS.read(pid: processes[index].pid, "cmdline"),
+                    maximumBytes: CollectorConfiguration.maximumCommandLineBytes)
+            }
+        }
 
         var total = ResourceTotals()
         var others = ResourceTotals()

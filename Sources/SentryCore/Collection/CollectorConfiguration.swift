@@ -10,6 +10,11 @@ public struct CollectorConfiguration: Sendable {
     public var topN: Int
     /// Listening ports kept per process (the lowest ones), so one process cannot add unbounded series.
     public var maximumPortsPerProcess: Int
+    /// Whether selected processes' command lines are read (`--collector.cmdline`). Off by
+    /// default: command lines often carry secrets (passwords, tokens in flags).
+    public var collectsCommandLines: Bool
+    /// Command lines are cut to this many bytes, so one process cannot make a huge label value.
+    public static let maximumCommandLineBytes = 512
     /// Kernel clock ticks per second (`USER_HZ`), the unit of `/proc` CPU times.
     public var clockTicksPerSecond: Int
     /// Bytes per memory page, the unit of `/proc/<pid>/stat` RSS.
@@ -47,6 +52,7 @@ public struct CollectorConfiguration: Sendable {
         passwdPath: String = "/etc/passwd",
         topN: Int = CollectorConfiguration.defaultTopN,
         maximumPortsPerProcess: Int = 16,
+        collectsCommandLines: Bool = false,
         clockTicksPerSecond: Int = sysconf(Int32(_SC_CLK_TCK)),
         pageSize: Int = sysconf(Int32(_SC_PAGESIZE)),
         keptDescriptorLimit: Int? = nil
@@ -55,6 +61,7 @@ public struct CollectorConfiguration: Sendable {
         self.passwdPath = passwdPath
         self.topN = topN
         self.maximumPortsPerProcess = maximumPortsPerProcess
+        self.collectsCommandLines = collectsCommandLines
         self.clockTicksPerSecond = clockTicksPerSecond
         self.pageSize = pageSize
         self.keptDescriptorLimit = keptDescriptorLimit

@@ -7,21 +7,8 @@ public struct ProcessDetails: Equatable, Sendable {
 
     /// Reads `cmdline` and `cgroup` of `pid`; nil if the process is gone.
     public static func read(pid: Int32, from procFS: ProcFS) -> ProcessDetails? {
-        guard let commandLine = try? procFS.read(pid: pid, "cmdline").map({ $0 == 0 ? UInt8(ascii: " ") : $0 }) else {
-            return nil
-        }
+        guard let commandLine = try? ProcessCommandLine.parse(procFS.read(pid: pid, "cmdline")) else { return nil }
         let cgroup = (try? String(decoding: procFS.read(pid: pid, "cgroup"), as: UTF8.self)) ?? ""
-        return ProcessDetails(
-            commandLine: String(decoding: commandLine, as: UTF8.self).trimmingTrailingSpaces(),
-            cgroups: cgroup.split(separator: "\n").map(String.init)
-        )
-    }
-}
-
-extension String {
-    fileprivate func trimmingTrailingSpaces() -> String {
-        var result = Substring(self)
-        while result.last == " " { result = result.dropLast() }
-        return String(result)
+        return ProcessDetails(commandLine: commandLine, cgroups: cgroup.split(separator: "\n").map(String.init))
     }
 }

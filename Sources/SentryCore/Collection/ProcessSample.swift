@@ -49,6 +49,9 @@ public struct ProcessSample: Equatable, Sendable {
     public var ranks: TopRanks
     /// Ports the process listens on; resolved only for processes in a Top N list.
     public var listeningPorts: [ListeningPort]
+    /// The command line (`ProcessCommandLine`); read only for processes in a Top N list, and
+    /// only with `CollectorConfiguration.collectsCommandLines`. Nil otherwise or if unreadable.
+    public var commandLine: String? = nil
 
     public var pid: Int32 { identity.pid }
 

@@ -115,6 +115,17 @@ public struct Exposition {
                 writer.sample("proc_process_top_listening_port_info", portLabels, 1)
             }
         }
+
+        // Only with --collector.cmdline: without it the family is absent, not empty.
+        guard processes.contains(where: { $0.commandLine != nil }) else { return }
+        writer.family(
+            "proc_process_top_cmdline_info", .gauge,
+            help: "The process's command line (arguments joined by spaces, at most 512 bytes); always 1.")
+        for (process, labels) in zip(processes, labels) {
+            if let commandLine = process.commandLine {
+                writer.sample("proc_process_top_cmdline_info", labels.appending("cmdline", commandLine), 1)
+            }
+        }
     }
 
     private func writeOthers(_ others: ResourceTotals, to writer: inout ExpositionWriter) {
