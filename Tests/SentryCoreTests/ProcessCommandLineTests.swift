@@ -34,5 +34,8 @@ struct ProcessCommandLineTests {
         #expect(parse(Array("ab€".utf8), maximumBytes: 3) == "ab…")
         #expect(parse(Array("ab€".utf8), maximumBytes: 4) == "ab…")
         #expect(parse(Array("ab€c".utf8), maximumBytes: 5) == "ab€…")
+        // Four bytes that are not UTF-8 become 12 bytes of U+FFFD: the limit holds for those too.
+        #expect(parse([0xFF, 0xFF, 0xFF, 0xFF], maximumBytes: 4) == "\u{FFFD}…")
+        #expect(parse([0x61, 0xFF, 0xFF], maximumBytes: 3) == "a…")
     }
 }
