@@ -1,6 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Release links of the two programs, with lld: relative relocations packed (`DT_RELR`, glibc
+/// 2.36+) and no symbol exported (the toolchain's static-stdlib arguments export every symbol).
+/// Both shrink what the loader reads at start-up and keeps resident: the exporter's RSS drops
+/// from 19.8 to 16.7 MiB (2.3 MiB of `.rela.dyn`, 1.1 MiB of dynamic symbol tables), measured in
+/// one run with `/proc/PID/pagemap` (bench/README.md).
+let leanReleaseLink: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+        .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "proc-sentry",
     platforms: [.macOS(.v15)],
@@ -36,7 +47,8 @@ let package = Package(
                 "SentryCore",
                 "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: leanReleaseLink
         ),
 
         .executableTarget(
@@ -54,7 +66,8 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 "CCrypt",
-            ]
+            ],
+            linkerSettings: leanReleaseLink
         ),
 
         // MARK: - Tests
