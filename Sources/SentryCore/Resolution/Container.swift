@@ -26,29 +26,65 @@ public struct Container: Hashable, Sendable {
     ///
     /// The cgroup v2 line (`0::<path>`) is tried first, then the v1 lines in file order; the
     /// path is everything after the second colon, since the path itself may contain colons.
+    /// Every process's file is parsed on its first scan, so this works on the bytes and
+    /// allocates only for a container found (host processes cost no allocation at all).
     public init?(cgroupFile bytes: UnsafeRawBufferPointer) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let paths = text.split(separator: "\n").compactMap { line -> (isUnified: Bool, path: Substring)? in
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { return nil }
-            return (fields[0] == "0" && fields[1].isEmpty, fields[2])
+        for pass in 0..<2 {
+            let wantsUnified = pass == 0
+            var lineStart = 0
+            while lineStart < bytes.count {
+                let lineEnd = Self.firstIndex(of: UInt8(ascii: "\n"), in: bytes, lineStart..<bytes.count) ?? bytes.count
+                if let (isUnified, path) = Self.path(ofLine: lineStart..<lineEnd, in: bytes), isUnified == wantsUnified,
+                    let container = Container(path: path, in: bytes)
+                {
+                    self = container
+                    return
+                }
+                lineStart = lineEnd + 1
+            }
         }
-        let ordered = paths.filter(\.isUnified) + paths.filter { !$0.isUnified }
-        guard let container = ordered.lazy.compactMap({ Container(cgroupPath: $0.path) }).first else { return nil }
-        self = container
+        return nil
     }
 
     /// The container named by one cgroup path, or nil if the path names none.
     public init?(cgroupPath path: Substring) {
-        let components = path.split(separator: "/")
-        for component in components.reversed() {
+        var path = path
+        guard let container = path.withUTF8({ Container(path: 0..<$0.count, in: UnsafeRawBufferPointer($0)) }) else {
+            return nil
+        }
+        self = container
+    }
+
+    /// The path of one `hierarchy-ID:controllers:path` line, and whether it is the unified
+    /// (v2) hierarchy's line, `0::<path>`.
+    private static func path(ofLine line: Range<Int>, in bytes: UnsafeRawBufferPointer) -> (isUnified: Bool, path: Range<Int>)? {
+        guard let first = firstIndex(of: UInt8(ascii: ":"), in: bytes, line),
+            let second = firstIndex(of: UInt8(ascii: ":"), in: bytes, first + 1..<line.upperBound)
+        else { return nil }
+        let isUnified = first == line.lowerBound + 1 && bytes[line.lowerBound] == UInt8(ascii: "0") && second == first + 1
+        return (isUnified, second + 1..<line.upperBound)
+    }
+
+    /// Searches `path` from its last component upwards for one that holds a container ID.
+    private init?(path: Range<Int>, in bytes: UnsafeRawBufferPointer) {
+        var end = path.upperBound
+        while end > path.lowerBound {
+            let start = (Self.lastIndex(of: UInt8(ascii: "/"), in: bytes, path.lowerBound..<end)).map { $0 + 1 } ?? path.lowerBound
+            defer { end = start - 1 }
+            let component = start..<end
             // systemd mount units and conmon (the podman/CRI-O monitor, a host process) sit
             // beside containers with the container's ID in their names.
-            if component.hasSuffix(".mount") || component.contains("-conmon-") { continue }
-            guard let (id, decoration) = Self.undecorate(component) else { continue }
-            self.id = String(id)
-            self.podUID = Self.podUID(in: path)
-            self.runtime = ContainerRuntime(decoration: decoration, path: path)
+            if component.isEmpty || Self.hasSuffix(".mount", component, in: bytes)
+                || Self.contains("-conmon-", component, in: bytes)
+            {
+                continue
+            }
+            guard let (id, decoration) = Self.undecorate(component, in: bytes) else { continue }
+            let text = { (range: Range<Int>) in String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            let pathText = Substring(text(path))
+            self.id = text(id)
+            self.podUID = Self.podUID(in: pathText)
+            self.runtime = ContainerRuntime(decoration: Substring(text(decoration)), path: pathText)
             return
         }
         return nil
@@ -58,23 +94,48 @@ public struct Container: Hashable, Sendable {
     ///
     /// `<prefix>:cri-containerd:<id>` keeps the ID after the last colon; otherwise the ID is
     /// between the last `-` and the first `.` after it (`crio-<id>.scope`, `<id>`).
-    private static func undecorate(_ component: Substring) -> (id: Substring, decoration: Substring)? {
-        let id: Substring
-        let decoration: Substring
-        if let colon = component.lastIndex(of: ":") {
-            id = component[component.index(after: colon)...]
-            decoration = component[..<colon]
+    private static func undecorate(_ component: Range<Int>, in bytes: UnsafeRawBufferPointer)
+        -> (id: Range<Int>, decoration: Range<Int>)?
+    {
+        let id: Range<Int>
+        let decoration: Range<Int>
+        if let colon = lastIndex(of: UInt8(ascii: ":"), in: bytes, component) {
+            id = colon + 1..<component.upperBound
+            decoration = component.lowerBound..<colon
         } else {
-            let afterDash = component.lastIndex(of: "-").map { component.index(after: $0) } ?? component.startIndex
-            let tail = component[afterDash...]
-            id = tail.firstIndex(of: ".").map { tail[..<$0] } ?? tail
-            decoration = component[..<afterDash]
+            let afterDash = lastIndex(of: UInt8(ascii: "-"), in: bytes, component).map { $0 + 1 } ?? component.lowerBound
+            let dot = firstIndex(of: UInt8(ascii: "."), in: bytes, afterDash..<component.upperBound)
+            id = afterDash..<(dot ?? component.upperBound)
+            decoration = component.lowerBound..<afterDash
         }
-        return isContainerID(id) ? (id, decoration) : nil
+        return isContainerID(id, in: bytes) ? (id, decoration) : nil
     }
 
-    private static func isContainerID(_ text: Substring) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    private static func isContainerID(_ range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> Bool {
+        range.count == 64 && bytes[range].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    private static func firstIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        range.first { bytes[$0] == byte }
+    }
+
+    private static func lastIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        range.reversed().first { bytes[$0] == byte }
+    }
+
+    private static func hasSuffix(_ suffix: StaticString, _ range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = suffix.utf8CodeUnitCount
+        return range.count >= count && matches(suffix, at: range.upperBound - count, in: bytes)
+    }
+
+    private static func contains(_ needle: StaticString, _ range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        guard range.count >= count else { return false }
+        return (range.lowerBound...range.upperBound - count).contains { matches(needle, at: $0, in: bytes) }
+    }
+
+    private static func matches(_ needle: StaticString, at offset: Int, in bytes: UnsafeRawBufferPointer) -> Bool {
+        (0..<needle.utf8CodeUnitCount).allSatisfy { bytes[offset + $0] == needle.utf8Start[$0] }
     }
 
     /// The pod UID after `pod` in a Kubernetes path: dashes in cgroupfs paths
