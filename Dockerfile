@@ -17,7 +17,7 @@ FROM swift:6.3-bookworm AS build
 # fixes, and a pinned version disappears from the archive at the next point release.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends zlib1g-dev libncursesw5-dev libcrypt-dev \
+    && apt-get install -y --no-install-recommends zlib1g-dev libncursesw5-dev libcrypt-dev libyaml-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -47,11 +47,11 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # both must be in the container's bounding set (--cap-add), or the kernel refuses to start it.
 #
 # Copied, capability-stamped and checked in one layer (libcap2-bin removed again), so the
-# binary is stored once.
+# binary is stored once. libyaml-0-2 stays: the exporter reads --web.config.file with it.
 # hadolint ignore=DL3008
 RUN --mount=type=bind,from=build,source=/staging,target=/staging \
     apt-get update \
-    && apt-get install -y --no-install-recommends libcap2-bin \
+    && apt-get install -y --no-install-recommends libcap2-bin libyaml-0-2 \
     && install -m 0755 /staging/sentry-exporter /usr/local/bin/sentry-exporter \
     && setcap cap_sys_ptrace,cap_dac_read_search=ep /usr/local/bin/sentry-exporter \
     && setcap -v cap_sys_ptrace,cap_dac_read_search=ep /usr/local/bin/sentry-exporter \

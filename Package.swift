@@ -26,7 +26,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - Targets
@@ -40,6 +39,9 @@ let package = Package(
 
         /// libxcrypt, to verify the bcrypt hashes of `--web.config.file`'s basic_auth_users.
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+
+        /// libyaml, to read `--web.config.file`.
+        .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
 
         .executableTarget(
             name: "sentry-top",
@@ -64,8 +66,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "Yams", package: "Yams"),
                 "CCrypt",
+                "CYAML",
             ],
             linkerSettings: leanReleaseLink
         ),

@@ -10,6 +10,7 @@ packages=(
     python3      # workload children in the end-to-end tests
     libncursesw5-dev  # sentry-top (ncursesw)
     libcrypt-dev # sentry-exporter: bcrypt for --web.config.file basic_auth_users
+    libyaml-dev  # sentry-exporter: reads --web.config.file
     apache2-utils  # htpasswd: bcrypt hashes for the --web.config.file tests
     openssl      # self-signed certificates for the --web.config.file tests
     tmux         # drives sentry-top in the end-to-end tests

@@ -1,6 +1,5 @@
 import FoundationEssentials
 import Glibc
-import Yams
 
 /// The file of `--web.config.file`, in the format of the Prometheus exporter-toolkit, so that
 /// operators reuse the file they already give node_exporter: TLS (`tls_server_config`), extra
@@ -8,67 +7,47 @@ import Yams
 ///
 /// Read once at start-up. Unlike the toolkit, unknown or unsupported keys are errors rather than
 /// silently ignored: a misspelt `basic_auth_user` must not leave the exporter open.
-struct WebConfiguration: Decodable, Equatable {
+struct WebConfiguration {
     var tlsServerConfig: TLSServerConfig?
     var httpServerConfig: HTTPServerConfig?
     /// User name → bcrypt hash.
-    var basicAuthUsers: [String: String]
+    var basicAuthUsers: [String: String] = [:]
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case tlsServerConfig = "tls_server_config"
-        case httpServerConfig = "http_server_config"
-        case basicAuthUsers = "basic_auth_users"
-        case rateLimit = "rate_limit"
-    }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        if container.contains(.rateLimit) {
+    init(_ root: YAMLSection) throws(WebConfigurationError) {
+        if root.value("rate_limit") != nil {
             throw WebConfigurationError("rate_limit is not supported by sentry-exporter (connections are bounded by --web.max-connections)")
         }
-        tlsServerConfig = try container.decodeIfPresent(TLSServerConfig.self, forKey: .tlsServerConfig)
-        httpServerConfig = try container.decodeIfPresent(HTTPServerConfig.self, forKey: .httpServerConfig)
-        basicAuthUsers = try container.decodeIfPresent([String: String].self, forKey: .basicAuthUsers) ?? [:]
+        tlsServerConfig = try root.section("tls_server_config", keys: TLSServerConfig.keys).map(TLSServerConfig.init)
+        httpServerConfig = try root.section("http_server_config", keys: HTTPServerConfig.keys).map(HTTPServerConfig.init)
+        basicAuthUsers = try root.stringMap("basic_auth_users")
     }
+
+    static let keys = ["tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"]
 
     /// Reads and checks the file at `path`. Relative file names in it are taken from the file's
     /// directory, as the toolkit does.
     static func load(path: String) throws(WebConfigurationError) -> WebConfiguration {
         if let problem = unreadable(path) { throw WebConfigurationError("cannot read \(path): \(problem)") }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw WebConfigurationError("cannot read \(path)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw WebConfigurationError("\(path): not UTF-8 text")
+        }
         var configuration: WebConfiguration
         do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
             // An empty file (no YAML node) configures nothing, as for the toolkit.
-            guard let node = try Yams.compose(yaml: text) else { return WebConfiguration() }
-            configuration = try YAMLDecoder().decode(WebConfiguration.self, from: node)
+            configuration = try WebConfiguration(YAMLSection(YAMLNode.parse(text), path: "", keys: keys))
+        } catch let error as WebConfigurationError {
+            throw WebConfigurationError("\(path): \(error.message)")
+        } catch let error as YAMLError {
+            throw WebConfigurationError("\(path): not valid YAML: \(error)")
         } catch {
-            throw WebConfigurationError("\(path): \(Self.describe(error))")
+            throw WebConfigurationError("\(path): \(error)")
         }
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         configuration.tlsServerConfig?.resolveFiles(relativeTo: directory.isEmpty ? "/" : directory)
         return configuration
-    }
-
-    private init() {
-        basicAuthUsers = [:]
-    }
-
-    /// Our own messages as they are; Yams' syntax errors with their line and column; decoding
-    /// errors with the key they are about.
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case let error as WebConfigurationError:
-            return error.message
-        case DecodingError.dataCorrupted(let context) where context.underlyingError != nil:
-            return describe(context.underlyingError!)
-        case let error as DecodingError:
-            return error.readableDescription
-        case let error as YamlError:
-            // One line, as every start-up error is.
-            return "not valid YAML: " + "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-        default:
-            return "\(error)"
-        }
     }
 }
 
@@ -79,9 +58,9 @@ func unreadable(_ path: String) -> String? {
 
 /// `tls_server_config`. All empty means no TLS (the toolkit's rule), so a file may hold only
 /// basic auth users.
-struct TLSServerConfig: Decodable, Equatable {
+struct TLSServerConfig {
     /// PEM text given inline, or the file holding it.
-    enum Source: Equatable {
+    enum Source {
         case inline(String)
         case file(String)
     }
@@ -98,46 +77,36 @@ struct TLSServerConfig: Decodable, Equatable {
     /// Go names, e.g. X25519, CurveP256; empty: the library's defaults.
     var curvePreferences: [String]
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case cert, key
-        case clientCA = "client_ca"
-        case certFile = "cert_file"
-        case keyFile = "key_file"
-        case clientCAFile = "client_ca_file"
-        case clientAuthType = "client_auth_type"
-        case clientAllowedSANs = "client_allowed_sans"
-        case minVersion = "min_version"
-        case maxVersion = "max_version"
-        case cipherSuites = "cipher_suites"
-        case preferServerCipherSuites = "prefer_server_cipher_suites"
-        case curvePreferences = "curve_preferences"
-    }
+    static let keys = [
+        "cert", "key", "client_ca", "cert_file", "key_file", "client_ca_file", "client_auth_type",
+        "client_allowed_sans", "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites",
+        "curve_preferences",
+    ]
 
-    init(from decoder: Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        func source(inline: CodingKeys, file: CodingKeys) throws -> Source? {
-            let text = try container.decodeIfPresent(String.self, forKey: inline) ?? ""
-            let path = try container.decodeIfPresent(String.self, forKey: file) ?? ""
+    init(_ section: YAMLSection) throws(WebConfigurationError) {
+        func source(inline: String, file: String) throws(WebConfigurationError) -> Source? {
+            let text = try section.string(inline) ?? ""
+            let path = try section.string(file) ?? ""
             switch (text.isEmpty, path.isEmpty) {
             case (true, true): return nil
             case (false, true): return .inline(text)
             case (true, false): return .file(path)
             case (false, false):
-                throw WebConfigurationError("tls_server_config: give either \(inline.rawValue) or \(file.rawValue), not both")
+                throw WebConfigurationError("tls_server_config: give either \(inline) or \(file), not both")
             }
         }
-        certificate = try source(inline: .cert, file: .certFile)
-        privateKey = try source(inline: .key, file: .keyFile)
-        clientCA = try source(inline: .clientCA, file: .clientCAFile)
-        clientAuthType = try container.decodeIfPresent(ClientAuthType.self, forKey: .clientAuthType) ?? .noClientCert
-        clientAllowedSANs = try container.decodeIfPresent([String].self, forKey: .clientAllowedSANs) ?? []
-        minVersion = try container.decodeIfPresent(TLSVersionName.self, forKey: .minVersion) ?? .tls12
-        maxVersion = try container.decodeIfPresent(TLSVersionName.self, forKey: .maxVersion) ?? .tls13
-        cipherSuites = try container.decodeIfPresent([String].self, forKey: .cipherSuites) ?? []
-        curvePreferences = try container.decodeIfPresent([String].self, forKey: .curvePreferences) ?? []
+        certificate = try source(inline: "cert", file: "cert_file")
+        privateKey = try source(inline: "key", file: "key_file")
+        clientCA = try source(inline: "client_ca", file: "client_ca_file")
+        clientAuthType = try section.string("client_auth_type").map(ClientAuthType.init(name:)) ?? .noClientCert
+        clientAllowedSANs = try section.strings("client_allowed_sans")
+        minVersion = try section.string("min_version").map(TLSVersionName.init(name:)) ?? .tls12
+        maxVersion = try section.string("max_version").map(TLSVersionName.init(name:)) ?? .tls13
+        cipherSuites = try section.strings("cipher_suites")
+        curvePreferences = try section.strings("curve_preferences")
         // Accepted for compatibility; Go itself has ignored it since 1.18, and BoringSSL prefers
         // the server's order.
-        _ = try container.decodeIfPresent(Bool.self, forKey: .preferServerCipherSuites)
+        _ = try section.bool("prefer_server_cipher_suites")
     }
 
     /// Nothing configured: serve plain HTTP.
@@ -156,15 +125,14 @@ struct TLSServerConfig: Decodable, Equatable {
 }
 
 /// `client_auth_type`: Go's `tls.ClientAuthType` names.
-enum ClientAuthType: String, Decodable, CaseIterable {
+enum ClientAuthType: String, CaseIterable {
     case noClientCert = "NoClientCert"
     case requestClientCert = "RequestClientCert"
     case requireAnyClientCert = "RequireAnyClientCert"
     case verifyClientCertIfGiven = "VerifyClientCertIfGiven"
     case requireAndVerifyClientCert = "RequireAndVerifyClientCert"
 
-    init(from decoder: Decoder) throws {
-        let name = try decoder.singleValueContainer().decode(String.self)
+    init(name: String) throws(WebConfigurationError) {
         switch name {
         case "": self = .noClientCert
         case "RequireClientCert": self = .requireAnyClientCert  // the toolkit's older name
@@ -184,14 +152,13 @@ enum ClientAuthType: String, Decodable, CaseIterable {
 }
 
 /// `min_version`, `max_version`: TLS10 to TLS13.
-enum TLSVersionName: String, Decodable, CaseIterable, Comparable {
+enum TLSVersionName: String, CaseIterable, Comparable {
     case tls10 = "TLS10"
     case tls11 = "TLS11"
     case tls12 = "TLS12"
     case tls13 = "TLS13"
 
-    init(from decoder: Decoder) throws {
-        let name = try decoder.singleValueContainer().decode(String.self)
+    init(name: String) throws(WebConfigurationError) {
         guard let value = TLSVersionName(rawValue: name) else {
             throw WebConfigurationError(
                 "invalid TLS version '\(name)': expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -205,7 +172,7 @@ enum TLSVersionName: String, Decodable, CaseIterable, Comparable {
 }
 
 /// `http_server_config`.
-struct HTTPServerConfig: Decodable, Equatable {
+struct HTTPServerConfig {
     /// Added to every response, in the order given.
     var headers: [(name: String, value: String)]
 
@@ -215,17 +182,13 @@ struct HTTPServerConfig: Decodable, Equatable {
         "Strict-Transport-Security",
     ]
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case headers
-        case http2
-    }
+    static let keys = ["headers", "http2"]
 
-    init(from decoder: Decoder) throws {
-        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    init(_ section: YAMLSection) throws(WebConfigurationError) {
         // Accepted for compatibility: the exporter speaks HTTP/1.1 only, which every Prometheus
         // scrapes with.
-        _ = try container.decodeIfPresent(Bool.self, forKey: .http2)
-        let given = try container.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+        _ = try section.bool("http2")
+        let given = try section.stringMap("headers")
         for name in given.keys where !Self.allowedHeaders.contains(name) {
             throw WebConfigurationError(
                 "http_server_config: header '\(name)' is not allowed: expected one of \(Self.allowedHeaders.joined(separator: ", "))")
@@ -236,10 +199,6 @@ struct HTTPServerConfig: Decodable, Equatable {
         for (name, value) in headers where value.contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw WebConfigurationError("http_server_config: header '\(name)' has a line break in its value")
         }
-    }
-
-    static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.headers.elementsEqual(rhs.headers) { $0.name == $1.name && $0.value == $1.value }
     }
 }
 
@@ -254,52 +213,97 @@ struct WebConfigurationError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-extension Decoder {
-    /// A keyed container that refuses keys outside `Key` (the toolkit decodes with
-    /// `UnmarshalStrict` and refuses them too).
-    fileprivate func strictContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws
-        -> KeyedDecodingContainer<Key>
-    {
-        let all = try container(keyedBy: AnyKey.self)
-        let known = Set(Key.allCases.map(\.stringValue))
-        if let unknown = all.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
-            let place = codingPath.map(\.stringValue).joined(separator: ".")
-            throw WebConfigurationError(
-                "unknown key '\(unknown)'\(place.isEmpty ? "" : " in \(place)"): expected one of \(known.sorted().joined(separator: ", "))")
+/// One mapping of the file, read key by key, with errors that name the key.
+struct YAMLSection {
+    private let entries: [(key: String, value: YAMLNode)]
+    /// The keys leading here, e.g. `http_server_config.headers`; empty at the top.
+    private let path: String
+
+    /// Refuses keys outside `keys` (the toolkit decodes with `UnmarshalStrict`, which refuses
+    /// them too) and keys given twice. An absent or null node is an empty section.
+    init(_ node: YAMLNode?, path: String, keys: [String]) throws(WebConfigurationError) {
+        self.path = path
+        switch node {
+        case nil, .scalar(_) where node.map(Self.isNull) == true:
+            entries = []
+        case .mapping(let entries)?:
+            self.entries = entries
+        default:
+            throw WebConfigurationError("\(path.isEmpty ? "top level" : path): expected a mapping")
         }
-        return try container(keyedBy: type)
-    }
-}
-
-private struct AnyKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-extension DecodingError {
-    /// "basic_auth_users.alice: expected a string", rather than Swift's debug dump.
-    var readableDescription: String {
-        let (context, what): (Context, String) =
-            switch self {
-            case .typeMismatch(let type, let context): (context, "expected \(Self.name(of: type))")
-            case .valueNotFound(let type, let context): (context, "expected \(Self.name(of: type)), found nothing")
-            case .keyNotFound(let key, let context): (context, "missing key '\(key.stringValue)'")
-            case .dataCorrupted(let context): (context, context.debugDescription)
-            @unknown default: (Context(codingPath: [], debugDescription: ""), "\(self)")
+        var seen = Set<String>()
+        for (key, _) in entries {
+            guard keys.contains(key) else {
+                throw WebConfigurationError(
+                    "unknown key '\(key)'\(path.isEmpty ? "" : " in \(path)"): expected one of \(keys.sorted().joined(separator: ", "))")
             }
-        let place = context.codingPath.map(\.stringValue).joined(separator: ".")
-        return place.isEmpty ? what : "\(place): \(what)"
+            guard seen.insert(key).inserted else { throw WebConfigurationError("\(place(key)): given twice") }
+        }
     }
 
-    private static func name(of type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        case is [String].Type: "a list of strings"
-        case is [String: String].Type: "a mapping of names to strings"
-        default: "a mapping"
+    /// The value of `key`; nil when absent or null (`~`, `null` or nothing).
+    func value(_ key: String) -> YAMLNode? {
+        entries.first { $0.key == key }.map(\.value).flatMap { Self.isNull($0) ? nil : $0 }
+    }
+
+    func string(_ key: String) throws(WebConfigurationError) -> String? {
+        switch value(key) {
+        case nil: return nil
+        case .scalar(let text)?: return text
+        default: throw WebConfigurationError("\(place(key)): expected a string")
         }
+    }
+
+    func bool(_ key: String) throws(WebConfigurationError) -> Bool? {
+        guard let text = try string(key) else { return nil }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw WebConfigurationError("\(place(key)): expected true or false, not '\(text)'")
+        }
+    }
+
+    /// A list of strings; empty when absent.
+    func strings(_ key: String) throws(WebConfigurationError) -> [String] {
+        switch value(key) {
+        case nil: return []
+        case .sequence(let items)?:
+            return try items.map { item throws(WebConfigurationError) in
+                guard case .scalar(let text) = item else { throw WebConfigurationError("\(place(key)): expected a list of strings") }
+                return text
+            }
+        default: throw WebConfigurationError("\(place(key)): expected a list of strings")
+        }
+    }
+
+    /// A mapping of names to strings; empty when absent.
+    func stringMap(_ key: String) throws(WebConfigurationError) -> [String: String] {
+        guard let node = value(key) else { return [:] }
+        guard case .mapping(let entries) = node else {
+            throw WebConfigurationError("\(place(key)): expected a mapping of names to strings")
+        }
+        var map: [String: String] = [:]
+        for (name, value) in entries {
+            guard case .scalar(let text) = value else {
+                throw WebConfigurationError("\(place(key)).\(name): expected a string")
+            }
+            guard map.updateValue(text, forKey: name) == nil else {
+                throw WebConfigurationError("\(place(key)).\(name): given twice")
+            }
+        }
+        return map
+    }
+
+    /// The mapping under `key`, whose keys must be among `keys`; nil when absent.
+    func section(_ key: String, keys: [String]) throws(WebConfigurationError) -> YAMLSection? {
+        guard let node = value(key) else { return nil }
+        return try YAMLSection(node, path: place(key), keys: keys)
+    }
+
+    private func place(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private static func isNull(_ node: YAMLNode) -> Bool {
+        guard case .scalar(let text) = node else { return false }
+        return text.isEmpty || text == "~" || text.lowercased() == "null"
     }
 }

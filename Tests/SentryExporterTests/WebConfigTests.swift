@@ -251,6 +251,16 @@ struct WebConfigTests {
             name: "header outside the toolkit's list", yaml: "http_server_config:\n  headers:\n    X-Powered-By: swift\n",
             mentions: "X-Powered-By"),
         BadConfiguration(name: "rate_limit", yaml: "rate_limit:\n  burst: 5\n", mentions: "rate_limit"),
+        BadConfiguration(name: "a list at the top", yaml: "- basic_auth_users\n", mentions: "expected a mapping"),
+        BadConfiguration(
+            name: "a user twice", yaml: "basic_auth_users:\n  alice: a\n  alice: b\n", mentions: "basic_auth_users.alice: given twice"),
+        BadConfiguration(
+            name: "not a boolean", yaml: "http_server_config:\n  http2: sometimes\n", mentions: "http_server_config.http2"),
+        BadConfiguration(
+            name: "aliases that expand without bound",
+            yaml: "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                + "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+            mentions: "nodes"),
     ]
 
     @Test("A bad configuration exits 2 with one line saying what is wrong", arguments: badConfigurations)
