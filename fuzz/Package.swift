@@ -14,7 +14,7 @@ import PackageDescription
 // executables), and SentryCore depends on nothing but the C library, so this package resolves
 // no dependencies at all and works from a fresh clone without the package mirror.
 let parsers = [
-    "stat", "status", "io", "systemstat", "meminfo", "cgroup", "passwd", "nettcp", "exposition", "cmdline",
+    "stat", "status", "io", "systemstat", "meminfo", "cgroup", "passwd", "nettcp", "exposition", "cmdline", "mountinfo",
 ]
 
 let package = Package(

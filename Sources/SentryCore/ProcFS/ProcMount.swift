@@ -29,7 +29,7 @@ public enum ProcMount {
 
     /// For a `mountinfo` line of a procfs at `mountPoint`: its hidepid value ("" if none or off);
     /// nil for any other line. Format: `id parent dev root mountpoint opts [tags] - type source superopts`.
-    static func hidePID(inMountInfoLine line: String, mountPoint: String) -> String? {
+    public static func hidePID(inMountInfoLine line: String, mountPoint: String) -> String? {
         let fields = line.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard fields.count >= 7, fields[4] == mountPoint,
             let separator = fields.firstIndex(of: "-"), fields.index(separator, offsetBy: 3) < fields.endIndex,
