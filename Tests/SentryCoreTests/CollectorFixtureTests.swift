@@ -135,6 +135,22 @@ struct CollectorFixtureTests {
         #expect(try tcpPorts() == [80, 9090])
     }
 
+    @Test("a missing cgroup file leaves the process without a container, counted, not dropped")
+    func missingCgroupFile() throws {
+        let tree = try FakeProc(copying: Fixtures.proc)
+        #expect(unlink("\(tree.root)/1200/cgroup") == 0)
+        let collector = try Collector(
+            configuration: CollectorConfiguration(procRoot: tree.root, passwdPath: Fixtures.passwd, clockTicksPerSecond: 100, pageSize: 4096),
+            clock: ManualClock())
+        let snapshot = try collector.scan()
+        let java = try #require(snapshot.process(1200))
+        #expect(java.container == nil)
+        #expect(java.residentBytes == 51200 * 4096)
+        #expect(snapshot.unreadable.vanished == 2)  // 1000/io, 1200/cgroup
+        // Its container still has its other process.
+        #expect(snapshot.process(1201)?.container != nil)
+    }
+
     @Test("an unreadable io is counted as permission denied and the process kept without IO")
     func permissionDenied() throws {
         let tree = try FakeProc(copying: Fixtures.proc)
