@@ -32,7 +32,10 @@ let package = Package(
 
         /// Scanning /proc, rates, Top N selection, user and container resolution, exposition.
         /// Depends on nothing but the C library, so both programs share exactly one collector.
-        .target(name: "SentryCore"),
+        .target(name: "SentryCore", dependencies: ["CMalloc"]),
+
+        /// glibc's `malloc.h`, which the Glibc module leaves out (for `HeapTuning`).
+        .systemLibrary(name: "CMalloc"),
 
         /// ncursesw, with a shim for the macros and globals Swift cannot import.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),

@@ -119,6 +119,7 @@ struct SentryExporter: ParsableCommand {
     }
 
     func run() throws {
+        HeapTuning.returnLargeBlocksToTheKernel()
         let logger = makeLogger()
         let security = try loadWebSecurity()
         let configuration = CollectorConfiguration(

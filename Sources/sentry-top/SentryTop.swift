@@ -92,6 +92,7 @@ struct SentryTop: ParsableCommand {
     }
 
     func run() throws {
+        HeapTuning.returnLargeBlocksToTheKernel()
         let source = try makeSource()
         var state = TopState(delay: delay)
         apply(sort, to: &state)
