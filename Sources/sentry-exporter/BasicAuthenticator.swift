@@ -49,9 +49,6 @@ final class BasicAuthenticator: Sendable {
         decoyHash = Self.randomSetting(prefix: "$2b$", cost: cost) ?? "$2b$10$......................"
     }
 
-    /// True when no user is configured: every request passes.
-    var isOpen: Bool { hashes.isEmpty }
-
     /// Parses the `Authorization` header and answers from the cache (cheap; fine on the event loop).
     func quickCheck(authorization: String?) -> QuickCheck {
         guard let credentials = authorization.flatMap(Self.credentials) else { return .rejected }

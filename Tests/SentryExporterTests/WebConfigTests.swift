@@ -76,10 +76,12 @@ struct WebConfigTests {
     }
 
     /// Starts an exporter with `yaml` as its web configuration file (written into `directory`,
-    /// so relative file names in it resolve there).
-    static func startExporter(_ yaml: String, in directory: TemporaryDirectory) async throws -> ExporterProcess {
+    /// so relative file names in it resolve there), and `arguments`.
+    static func startExporter(
+        _ yaml: String, in directory: TemporaryDirectory, arguments: [String] = []
+    ) async throws -> ExporterProcess {
         try directory.write("web.yml", yaml)
-        return try await ExporterProcess.start(["--web.config.file", directory.path("web.yml")])
+        return try await ExporterProcess.start(["--web.config.file", directory.path("web.yml")] + arguments)
     }
 
     @Test("TLS with basic auth: no credentials 401, wrong password 401, right password 200, plain HTTP refused")
@@ -148,9 +150,7 @@ struct WebConfigTests {
         defer { directory.remove() }
         // Cost 14: each check takes most of a second, and checks run one at a time.
         let yaml = "basic_auth_users:\n  alice: \(try await Self.bcrypt("right", cost: 14))\n"
-        try directory.write("web.yml", yaml)
-        let exporter = try await ExporterProcess.start(
-            ["--web.config.file", directory.path("web.yml"), "--web.max-connections", "3"])
+        let exporter = try await Self.startExporter(yaml, in: directory, arguments: ["--web.max-connections", "3"])
         defer { exporter.stop() }
 
         // Two requests whose wrong passwords keep the verification thread busy for over a second.
