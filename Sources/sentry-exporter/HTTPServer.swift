@@ -5,8 +5,7 @@ import NIOPosix
 
 /// The exporter's HTTP listener: binds, serves through `MetricsHTTPHandler` within
 /// `HTTPServerLimits` (enforced by each connection's `ConnectionGuard`) and `WebSecurity` (TLS,
-/// basic auth), and shuts down
-/// gracefully (no new connections, in-flight responses completed).
+/// basic auth), and shuts down gracefully (no new connections, in-flight responses completed).
 struct HTTPServer {
     let group: MultiThreadedEventLoopGroup
     let quiescing: ServerQuiescingHelper
