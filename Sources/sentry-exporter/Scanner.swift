@@ -17,6 +17,7 @@ final class Scanner: @unchecked Sendable {
     private let queue = DispatchQueue(label: "proc-sentry.scanner")
     private var timer: DispatchSourceTimer?
     private var exposition: Exposition
+    /// What the last scan exported, to publish again (with the failure counted) if a scan fails.
     private var lastSnapshot: Snapshot?
     private var lastSize = 0
     private var warnedAboutPermissions = false
@@ -68,14 +69,15 @@ final class Scanner: @unchecked Sendable {
         do {
             let snapshot = try collector.scan()
             warnOnce(about: snapshot)
-            lastSnapshot = snapshot
+            publish(snapshot)
+            lastSnapshot = snapshot.selectedOnly()
         } catch {
             exposition.scanFailures += 1
             logger.error("Scan failed", metadata: ["path.procfs": "\(collector.configuration.procRoot)", "error": "\(error)"])
             // The previous snapshot is published again with the failure counted; its
             // proc_sentry_last_scan_timestamp_seconds shows how old it is.
+            publish(lastSnapshot)
         }
-        publish(lastSnapshot)
     }
 
     private func publish(_ snapshot: Snapshot?) {

@@ -224,12 +224,12 @@ struct YAMLSection {
     init(_ node: YAMLNode?, path: String, keys: [String]) throws(WebConfigurationError) {
         self.path = path
         switch node {
-        case nil, .scalar(_) where node.map(Self.isNull) == true:
-            entries = []
         case .mapping(let entries)?:
             self.entries = entries
-        default:
+        case let node? where !Self.isNull(node):
             throw WebConfigurationError("\(path.isEmpty ? "top level" : path): expected a mapping")
+        default:
+            entries = []
         }
         var seen = Set<String>()
         for (key, _) in entries {

@@ -151,6 +151,16 @@ struct CollectorRateTests {
         #expect(snapshot.others.residentBytes == 4096)
         #expect(snapshot.others.cpuPercent + snapshot.selectedProcesses.reduce(0) { $0 + ($1.cpuPercent ?? 0) }
             == snapshot.total.cpuPercent)
+
+        // What the exporter keeps between scans: the same lists and exposition, without PID 13.
+        let kept = snapshot.selectedOnly()
+        #expect(kept.processes.map(\.pid) == [10, 11, 12])
+        #expect(kept.selected == [0, 1, 2])
+        for list in TopList.allCases {
+            #expect(kept.lists[list]?.map { kept.processes[$0].pid } == snapshot.lists[list]?.map { snapshot.processes[$0].pid })
+        }
+        let exposition = Exposition(version: "1", scans: 2, scanFailures: 0, ownProcess: nil)
+        #expect(exposition.render(kept) == exposition.render(snapshot))
     }
 
     @Test("a name change (exec) re-reads the cgroup; an unchanged name keeps the cached container")
@@ -163,6 +173,10 @@ struct CollectorRateTests {
         #expect(try collector.scan().process(10)?.container == nil)
         clock.advance(by: 1)
         tree.setProcess(pid: 10, name: "nginx", cgroup: docker)
+        #expect(try collector.scan().process(10)?.container?.id.hasPrefix("8dde0b0d") == true)
+        // Same name: the cgroup is not read again (rewriting it here shows that).
+        clock.advance(by: 1)
+        tree.setProcess(pid: 10, name: "nginx", cgroup: "0::/system.slice/docker.service")
         #expect(try collector.scan().process(10)?.container?.id.hasPrefix("8dde0b0d") == true)
     }
 

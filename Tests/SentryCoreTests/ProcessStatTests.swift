@@ -50,6 +50,18 @@ struct ProcessStatTests {
         let stat = try #require(bytes.withUnsafeBytes { ProcessStat.parse($0) })
         #expect(stat.name.string == "ab\u{FFFD}\u{FFFD}")
         #expect(stat.name.count == 4)
+        // Its decoded form is not its bytes, so a collector keeping only that sees a new name.
+        #expect(!stat.name.isEncoding(stat.name.string))
+    }
+
+    @Test("a name is encoded by its own string, and by no other")
+    func nameEncoding() {
+        let name = ProcessName(Array("kworker/u8:1-events_unbound".utf8))
+        #expect(name.isEncoding(name.string))
+        #expect(!name.isEncoding("kworker/u8:1-events_unbounD"))
+        #expect(!name.isEncoding("kworker/u8:1-events_unboun"))
+        #expect(!name.isEncoding("kworker/u8:1-events_unbound "))
+        #expect(ProcessName().isEncoding(""))
     }
 
     @Test("recognises kernel threads and zombies")

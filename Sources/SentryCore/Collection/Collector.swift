@@ -37,14 +37,23 @@ public final class Collector {
     /// What the last scan's check of the passwd file found.
     public private(set) var userNamesRefresh: UserNames.RefreshResult = .unchanged
 
-    /// The state kept for one process between scans.
+    /// What a process's next sample needs from its last one: the counters its rates are computed
+    /// from, and what is costly to read or decode again. Kept small because there is one per
+    /// process: holding whole `ProcessSample`s made this table about 1 KiB per process (3 MiB,
+    /// most of the exporter's heap, at 3,000 processes).
     private struct ProcessRecord {
-        var sample: ProcessSample
-        var rawName: ProcessName
-        var descriptors: KeptDescriptors
-        /// The owner of `<pid>` when `sample.uid` was read: a different owner means a new UID.
-        var directoryOwner: UInt32?
+        var startTicks: UInt64
         var cpuTicks: UInt64
+        var io: ProcessIO?
+        var descriptors: KeptDescriptors
+        var uid: UInt32?
+        /// The owner of `<pid>` when `uid` was read: a different owner means a new UID.
+        var directoryOwner: UInt32?
+        /// The decoded command name. It also tells an `exec`, by differing from the raw name:
+        /// a name that is not valid UTF-8 always differs, so such a process is decoded and its
+        /// cgroup read again on every scan (rare, and no worse than a new process).
+        var name: String
+        var container: Container?
         var generation: UInt64
     }
 
@@ -167,13 +176,13 @@ public final class Collector {
         }
 
         // A record of the same PID but another start time belongs to an earlier process.
-        let known = records[pid].flatMap { $0.sample.identity.startTicks == stat.startTicks ? $0 : nil }
-        let sameProgram = known.map { $0.rawName == stat.name } ?? false
+        let known = records[pid].flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
+        let sameProgram = known.map { stat.name.isEncoding($0.name) } ?? false
         let directoryOwner = try? procFS.directoryOwner(pid: pid)
         let uid: UInt32?
         if procFS.directoryOwnerIsEffectiveUID, let directoryOwner {
             uid = directoryOwner
-        } else if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.sample.uid {
+        } else if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.uid {
             uid = knownUID
         } else {
             uid = readField(ProcessStatus.parse, &unreadable) { () throws(ReadFailure) in
@@ -183,7 +192,7 @@ public final class Collector {
         let cpuTicks = stat.cpuTicks
         var sample = ProcessSample(
             identity: ProcessIdentity(pid: pid, startTicks: stat.startTicks),
-            name: sameProgram ? known!.sample.name : stat.name.string,
+            name: sameProgram ? known!.name : stat.name.string,
             state: stat.state,
             parentPID: stat.parentPID,
             isKernelThread: stat.isKernelThread,
@@ -194,14 +203,14 @@ public final class Collector {
             residentBytes: stat.residentPages &* UInt64(configuration.pageSize),
             threads: stat.threads,
             io: io,
-            container: sameProgram ? known!.sample.container : readContainer(pid, &unreadable),
+            container: sameProgram ? known!.container : readContainer(pid, &unreadable),
             ranks: TopRanks(),
             listeningPorts: []
         )
-        rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.sample.io) })
+        rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.io) })
         records[pid] = ProcessRecord(
-            sample: sample, rawName: stat.name, descriptors: descriptors, directoryOwner: directoryOwner,
-            cpuTicks: cpuTicks, generation: generation)
+            startTicks: stat.startTicks, cpuTicks: cpuTicks, io: io, descriptors: descriptors, uid: uid,
+            directoryOwner: directoryOwner, name: sample.name, container: sample.container, generation: generation)
         return sample
     }
 

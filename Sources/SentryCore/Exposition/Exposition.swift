@@ -186,7 +186,7 @@ public struct Exposition {
         writer.family("proc_sentry_top_n", .gauge, help: "Size of each Top N list (--top-n).")
         writer.sample("proc_sentry_top_n", snapshot.topN)
         writer.family("proc_sentry_processes_scanned", .gauge, help: "Processes read by the last scan.")
-        writer.sample("proc_sentry_processes_scanned", snapshot.processes.count)
+        writer.sample("proc_sentry_processes_scanned", snapshot.total.processCount)
         writer.family(
             "proc_sentry_processes_selected", .gauge,
             help: "Processes in at least one Top N list, i.e. exported by the last scan.")

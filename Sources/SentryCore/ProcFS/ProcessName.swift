@@ -28,6 +28,12 @@ public struct ProcessName: Equatable, Sendable {
         storage.span.withUnsafeBufferPointer { String(decoding: $0.prefix(count), as: UTF8.self) }
     }
 
+    /// Whether `text` is exactly these bytes: true for this name's `string` when the name is valid
+    /// UTF-8, so a caller can keep the decoded name alone and still tell when the name changes.
+    public func isEncoding(_ text: String) -> Bool {
+        storage.span.withUnsafeBufferPointer { text.utf8.elementsEqual($0.prefix(count)) }
+    }
+
     public static func == (lhs: ProcessName, rhs: ProcessName) -> Bool {
         guard lhs.count == rhs.count else { return false }
         for index in 0..<lhs.count where lhs.storage[index] != rhs.storage[index] { return false }
