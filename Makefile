@@ -15,8 +15,10 @@ DESTDIR ?=
 BINDIR := $(DESTDIR)$(PREFIX)/bin
 MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
 PROGRAMS := sentry-exporter sentry-top
-# The Swift runtime is linked in, so the binaries run on hosts without a Swift toolchain
-# (ncursesw and zlib stay dynamic system libraries).
+# Release builds are static executables (Package.swift says why), so they run on any x86-64
+# Linux, with or without a Swift toolchain or the C libraries they were built with. The link
+# flag is in Package.swift; --static-swift-stdlib also makes the compiler autolink the static
+# Swift libraries' own dependencies (_FoundationCollections, for one).
 RELEASE := $(SWIFT) build -c release --static-swift-stdlib
 
 .PHONY: all deps build run run-exporter test bench install uninstall clean

@@ -17,6 +17,8 @@
 # on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/exporter-port.sh
+source scripts/exporter-port.sh
 
 minutes=${1:-10}
 case $minutes in '' | *[!0-9]*) echo "usage: $0 [MINUTES]" >&2; exit 2 ;; esac
@@ -28,9 +30,9 @@ churn_batch=${CHURN_BATCH:-50}
 
 command -v wrk >/dev/null || { echo "soak: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
-echo "soak: building the release exporter" >&2
-swift build -c release --product sentry-exporter >/dev/null
-bin=$(swift build -c release --show-bin-path)/sentry-exporter
+echo "soak: building the release programs" >&2
+make --no-print-directory build >/dev/null
+bin=.build/release/sentry-exporter
 
 workdir=$(mktemp -d)
 exporter_pid=""
@@ -46,13 +48,7 @@ trap 'exit 130' INT TERM
 
 "$bin" --web.listen-address 127.0.0.1:0 --scan.interval "$scan_interval" 2>"$workdir/exporter.log" &
 exporter_pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(grep -oE 'Starting proc-sentry on 127\.0\.0\.1:[0-9]+' "$workdir/exporter.log" | grep -oE '[0-9]+$' || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "soak: the exporter did not start: $(cat "$workdir/exporter.log")" >&2; exit 1; }
+port=$(exporter_port "$workdir/exporter.log" 10) || { echo "soak: the exporter did not start: $(cat "$workdir/exporter.log")" >&2; exit 1; }
 url="http://127.0.0.1:$port/metrics"
 # Let the first scans (which open the kept descriptors) finish before the first RSS sample.
 sleep 3

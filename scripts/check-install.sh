@@ -25,9 +25,9 @@ expected=$(printf '%s\n' \
 for program in sentry-exporter sentry-top; do
     binary="$stage$prefix/bin/$program"
     [ -x "$binary" ] || fail "$binary is not executable"
-    echo "check-install: $program links no Swift runtime library (--static-swift-stdlib)"
-    if ldd "$binary" | grep -E 'libswift|libFoundation|lib_Foundation|libdispatch'; then
-        fail "$program links the Swift runtime dynamically"
+    echo "check-install: $program is a static executable (no program interpreter, no shared library)"
+    if readelf --program-headers --dynamic "$binary" | grep -E 'INTERP|NEEDED'; then
+        fail "$program is dynamically linked"
     fi
     version=$(env -i "$binary" --version) || fail "$program --version failed without a Swift environment"
     [ -n "$version" ] || fail "$program --version printed nothing"

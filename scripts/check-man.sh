@@ -7,6 +7,8 @@
 # (The keys of sentry-top(1) are checked against the key table by SentryTopTests.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/exporter-port.sh
+source scripts/exporter-port.sh
 
 fail() { echo "check-man: FAIL: $*" >&2; exit 1; }
 
@@ -42,13 +44,7 @@ done
 echo "check-man: metric families served by sentry-exporter are in sentry-exporter(1) and README.md"
 "$bin/sentry-exporter" --web.listen-address 127.0.0.1:0 --scan.interval 100ms 2>"$workdir/exporter.log" &
 exporter_pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(grep -oE 'Starting proc-sentry on 127\.0\.0\.1:[0-9]+' "$workdir/exporter.log" | grep -oE '[0-9]+$' || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || fail "sentry-exporter did not start: $(cat "$workdir/exporter.log")"
+port=$(exporter_port "$workdir/exporter.log" 10) || fail "sentry-exporter did not start: $(cat "$workdir/exporter.log")"
 families=""
 for _ in $(seq 100); do
     families=$(curl -sf "http://127.0.0.1:$port/metrics" | awk '$1 == "#" && $2 == "TYPE" { print $3 }' || true)
