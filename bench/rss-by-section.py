@@ -42,8 +42,10 @@ def main():
             mappings.append((start, end, int(fields[2], 16)))
     if not mappings:
         sys.exit(f"no mapping of {binary} in /proc/{pid}/maps")
-    # A PIE's load base: the first mapping maps file offset 0 at the base address.
-    base = min(start - offset for start, _, offset in mappings)
+    # Section addresses are a PIE's offsets from its load base (where the first mapping maps
+    # file offset 0), and a fixed-position executable's (the static release build's) own.
+    is_pie = b"DYN" in subprocess.run(["readelf", "-h", binary], capture_output=True, check=True).stdout
+    base = min(start - offset for start, _, offset in mappings) if is_pie else 0
     table = sections(binary)
     totals = collections.Counter()
     with open(f"/proc/{pid}/pagemap", "rb") as pagemap:

@@ -7,7 +7,10 @@
 /// when a container's init starts its command); and listening ports only for the selected
 /// processes.
 /// Between scans it keeps one record per process, so rates compare a process only with itself,
-/// and the process's `stat` and `io` descriptors, within a `DescriptorBudget`.
+/// and the process's `stat` and `io` descriptors, within a `DescriptorBudget`. The records are
+/// an array in PID order, as /proc lists processes, so a scan walks them beside the listing:
+/// no hashing, and the record of a process that has exited is dropped (its descriptors closed)
+/// as the walk passes it.
 ///
 /// A collector is not thread-safe: it reuses one read buffer and its records across scans.
 /// Create it on, and confine it to, the thread or queue that scans.
@@ -17,15 +20,14 @@ public final class Collector {
     private let procFS: ProcFS
     private let clock: any ScanClock
     private var userNames: UserNames
-    private var records: [Int32: ProcessRecord] = [:]
+    /// One per process of the last scan, in PID order.
+    private var records: [ProcessRecord] = []
     private var previous: (instant: ScanInstant, system: SystemStat)?
-    private var generation: UInt64 = 0
     private var selection = TopNSelection()
     private var portResolver: ListeningPortResolver
     private var descriptorBudget: DescriptorBudget
     // Reused between scans so the steady state allocates no per-process storage.
     private var pids: [Int32] = []
-    private var stalePIDs: [Int32] = []
 
     /// Descriptors the collector may still keep open (`CollectorConfiguration.keptDescriptorLimit`).
     var keptDescriptorsAvailable: Int { descriptorBudget.available }
@@ -39,9 +41,10 @@ public final class Collector {
 
     /// What a process's next sample needs from its last one: the counters its rates are computed
     /// from, and what is costly to read or decode again. Kept small because there is one per
-    /// process: holding whole `ProcessSample`s made this table about 1 KiB per process (3 MiB,
-    /// most of the exporter's heap, at 3,000 processes).
+    /// process: holding whole `ProcessSample`s in a dictionary made this table about 1 KiB per
+    /// process (3 MiB, most of the exporter's heap, at 3,000 processes); this is about 130 bytes.
     private struct ProcessRecord {
+        var pid: Int32
         var startTicks: UInt64
         var cpuTicks: UInt64
         var io: ProcessIO?
@@ -54,7 +57,6 @@ public final class Collector {
         /// cgroup read again on every scan (rare, and no worse than a new process).
         var name: String
         var container: Container?
-        var generation: UInt64
     }
 
     /// Opens the proc root; fails if it is not a readable directory.
@@ -69,7 +71,7 @@ public final class Collector {
     }
 
     deinit {
-        for pid in records.keys { records[pid]!.descriptors.close(returningTo: &descriptorBudget) }
+        for index in records.indices { records[index].descriptors.close(returningTo: &descriptorBudget) }
     }
 
     /// Scans all processes and returns what changed since the previous scan.
@@ -82,7 +84,6 @@ public final class Collector {
         userNamesRefresh = userNames.refresh()
         procFS.listProcesses(into: &pids)
         pids.sort()  // /proc lists in PID order already; a fixture directory may not
-        generation &+= 1
 
         let interval = previous.map { start.sinceBoot - $0.instant.sinceBoot }.flatMap { $0 > 0 ? $0 : nil }
         let rates = RateContext(
@@ -94,12 +95,28 @@ public final class Collector {
         var unreadable = UnreadableCounts()
         var processes: [ProcessSample] = []
         processes.reserveCapacity(pids.count)
+        // A new array each scan, not a second one kept for reuse: between scans only one is
+        // held (a block this size is mapped and unmapped, see `HeapTuning`).
+        var nextRecords: [ProcessRecord] = []
+        nextRecords.reserveCapacity(pids.count)
+        var unwalked = 0  // the first of the last scan's records the walk has not reached
         for pid in pids {
-            if let sample = sampleProcess(pid, system: system, rates: rates, unreadable: &unreadable) {
+            while unwalked < records.count, records[unwalked].pid < pid {
+                records[unwalked].descriptors.close(returningTo: &descriptorBudget)  // exited
+                unwalked += 1
+            }
+            var last: ProcessRecord?
+            if unwalked < records.count, records[unwalked].pid == pid {
+                last = records[unwalked]
+                unwalked += 1
+            }
+            if let (sample, record) = sampleProcess(pid, last: last, system: system, rates: rates, unreadable: &unreadable) {
                 processes.append(sample)
+                nextRecords.append(record)
             }
         }
-        removeStaleRecords()
+        for index in records.indices[unwalked...] { records[index].descriptors.close(returningTo: &descriptorBudget) }
+        records = nextRecords
 
         var lists: [TopList: [Int]] = [:]
         for list in TopList.allCases {
@@ -148,25 +165,27 @@ public final class Collector {
 
     // MARK: - One process
 
-    /// Reads one process's files and computes its rates against its record; nil if it vanished
-    /// or its `stat` is unreadable (counted in `unreadable`).
+    /// Reads one process's files and computes its rates against `last`, the last scan's record
+    /// of its PID; nil if it vanished or its `stat` is unreadable (counted in `unreadable`),
+    /// having closed the descriptors of `last`.
     private func sampleProcess(
-        _ pid: Int32, system: SystemStat, rates: RateContext, unreadable: inout UnreadableCounts
-    ) -> ProcessSample? {
+        _ pid: Int32, last: ProcessRecord?, system: SystemStat, rates: RateContext,
+        unreadable: inout UnreadableCounts
+    ) -> (ProcessSample, ProcessRecord)? {
         // The descriptors of whichever process last had this PID: a read through them fails if
         // that process has exited, and `read` then opens the path afresh.
-        var descriptors = records[pid]?.descriptors ?? KeptDescriptors()
+        var descriptors = last?.descriptors ?? KeptDescriptors()
         let stat: ProcessStat
         do {
             guard let parsed = ProcessStat.parse(try read(pid, "stat", keptIn: &descriptors.stat)) else {
                 unreadable.count(.malformed)
-                keep(descriptors, untilSweptWith: pid)
+                descriptors.close(returningTo: &descriptorBudget)
                 return nil
             }
             stat = parsed
         } catch {
             unreadable.count(error)
-            keep(descriptors, untilSweptWith: pid)
+            descriptors.close(returningTo: &descriptorBudget)
             return nil
         }
         // Only `stat` decides whether the process is there: without `status` or `io` (denied,
@@ -176,7 +195,7 @@ public final class Collector {
         }
 
         // A record of the same PID but another start time belongs to an earlier process.
-        let known = records[pid].flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
+        let known = last.flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
         let sameProgram = known.map { stat.name.isEncoding($0.name) } ?? false
         let directoryOwner = try? procFS.directoryOwner(pid: pid)
         let uid: UInt32?
@@ -208,22 +227,10 @@ public final class Collector {
             listeningPorts: []
         )
         rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.io) })
-        records[pid] = ProcessRecord(
-            startTicks: stat.startTicks, cpuTicks: cpuTicks, io: io, descriptors: descriptors, uid: uid,
-            directoryOwner: directoryOwner, name: sample.name, container: sample.container, generation: generation)
-        return sample
-    }
-
-    /// Leaves the descriptors of a process that could not be sampled with its record, which the
-    /// sweep closes at the end of the scan; without a record there is nothing to sweep, so they
-    /// are closed now.
-    private func keep(_ descriptors: KeptDescriptors, untilSweptWith pid: Int32) {
-        if records[pid] != nil {
-            records[pid]!.descriptors = descriptors
-        } else {
-            var descriptors = descriptors
-            descriptors.close(returningTo: &descriptorBudget)
-        }
+        let record = ProcessRecord(
+            pid: pid, startTicks: stat.startTicks, cpuTicks: cpuTicks, io: io, descriptors: descriptors, uid: uid,
+            directoryOwner: directoryOwner, name: sample.name, container: sample.container)
+        return (sample, record)
     }
 
     /// Reads `<pid>/<file>` through the descriptor in `kept`, opening one and keeping it while
@@ -275,16 +282,6 @@ public final class Collector {
         } catch {
             unreadable.count(error)
             return nil
-        }
-    }
-
-    /// Forgets processes the last scan did not see (mark and sweep, as htop and process-exporter do).
-    private func removeStaleRecords() {
-        stalePIDs.removeAll(keepingCapacity: true)
-        for (pid, record) in records where record.generation != generation { stalePIDs.append(pid) }
-        for pid in stalePIDs {
-            records[pid]!.descriptors.close(returningTo: &descriptorBudget)
-            records[pid] = nil
         }
     }
 
