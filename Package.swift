@@ -12,14 +12,23 @@ import PackageDescription
 /// of code; names the list has and the binary lacks are ignored, so a stale list costs memory,
 /// not correctness. Measured with `bench/rss-by-section.py` and `/proc/PID/smaps`: exporter at
 /// 3,000 processes 17.6 MiB dynamic, 10.2 MiB static and ordered.
+///
+/// `PROC_SENTRY_LINK=dynamic` in the environment links the C libraries as shared ones instead,
+/// for tools that interpose on them with `LD_PRELOAD`, which a static executable does not load
+/// (bench/run.sh counts allocations so).
 let symbolOrder = String(#filePath.dropLast("Package.swift".count)) + "bench/symbol-order.txt"
+let linksStatically = Context.environment["PROC_SENTRY_LINK"] != "dynamic"
 let leanReleaseLink: [LinkerSetting] = [
     .unsafeFlags(
-        [
-            "-use-ld=lld", "-static-executable",
-            "-Xlinker", "--symbol-ordering-file=\(symbolOrder)", "-Xlinker", "--no-warn-symbol-ordering",
-        ],
+        ["-use-ld=lld"] + (linksStatically ? ["-static-executable"] : [])
+            + ["-Xlinker", "--symbol-ordering-file=\(symbolOrder)", "-Xlinker", "--no-warn-symbol-ordering"],
         .when(platforms: [.linux], configuration: .release))
+]
+
+/// Each function in its own section, so the symbol order above can move just the executed ones
+/// of our own modules (a module's other functions stay out of the pages the programs touch).
+let functionSections: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-function-sections"], .when(platforms: [.linux], configuration: .release))
 ]
 
 let package = Package(
@@ -42,7 +51,7 @@ let package = Package(
 
         /// Scanning /proc, rates, Top N selection, user and container resolution, exposition.
         /// Depends on nothing but the C library, so both programs share exactly one collector.
-        .target(name: "SentryCore", dependencies: ["CMalloc"]),
+        .target(name: "SentryCore", dependencies: ["CMalloc"], swiftSettings: functionSections),
 
         /// glibc's `malloc.h`, which the Glibc module leaves out (for `HeapTuning`).
         .systemLibrary(name: "CMalloc"),
@@ -63,6 +72,7 @@ let package = Package(
                 "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: functionSections,
             linkerSettings: leanReleaseLink
         ),
 
@@ -82,6 +92,7 @@ let package = Package(
                 "CCrypt",
                 "CYAML",
             ],
+            swiftSettings: functionSections,
             linkerSettings: leanReleaseLink
         ),
 

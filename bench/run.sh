@@ -11,7 +11,8 @@
 #   - sentry-exporter (release, --scan.interval 1s): CPU per scan and per process from its own
 #     counters, scan wall time, RSS, scrape latency and wrk throughput with and without gzip,
 #     bytes and series per scrape, storage bytes written;
-#   - allocations per scan and per scrape, in a second exporter under bench/malloc-count.c;
+#   - allocations per scan and per scrape, in a second exporter under bench/malloc-count.c
+#     (the same code linked dynamically, into .build-dynamic, as a static one ignores LD_PRELOAD);
 #   - prometheus-process-exporter, if installed, grouping by {{.Comm}};
 #   - sentry-top against htop in tmux (bench/tui-cost.sh): CPU, RSS, first complete frame.
 # --quick is K=50 with fewer scans and scrapes (about a minute; scripts/check-bench.sh runs it).
@@ -56,6 +57,15 @@ done
 for tool in python3 curl cc; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is required" >&2; exit 1; }
 done
+
+# Allocations are counted by an LD_PRELOAD shim, which a static executable does not load: so
+# by the same code linked against the shared C library (PROC_SENTRY_LINK, see Package.swift).
+counting_exporter=.build-dynamic/release/sentry-exporter
+echo "bench: building $counting_exporter (linked dynamically, to count its allocations)" >&2
+PROC_SENTRY_LINK=dynamic swift build -c release --static-swift-stdlib --scratch-path .build-dynamic \
+    --product sentry-exporter >/dev/null
+readelf --dynamic "$counting_exporter" | grep -q NEEDED ||
+    { echo "bench: $counting_exporter is not dynamically linked (a cached manifest?)" >&2; exit 1; }
 
 shared=../shared/bench
 if [ -x "$shared/workload.sh" ]; then workload=$shared/workload.sh; else workload=bench/workload-lite.sh; fi
@@ -118,11 +128,11 @@ wait_scans() {
     log "the exporter at $url did not reach $n scans"; return 1
 }
 
-# Starts the release exporter on PORT (extra environment in $@, e.g. LD_PRELOAD=...);
+# Starts BINARY (an exporter) on PORT (extra environment in $@, e.g. LD_PRELOAD=...);
 # sets exporter_pid.
 start_exporter() {
-    local port=$1; shift
-    env "$@" "$exporter_binary" --web.listen-address "127.0.0.1:$port" --scan.interval 1s \
+    local binary=$1 port=$2; shift 2
+    env "$@" "$binary" --web.listen-address "127.0.0.1:$port" --scan.interval 1s \
         2>>"$exporter_log" &
     exporter_pid=$!
 }
@@ -232,7 +242,7 @@ measure_exporter() {
     local k=$1 port url written0
     port=$(free_port)
     url=http://127.0.0.1:$port/metrics
-    start_exporter "$port"
+    start_exporter "$exporter_binary" "$port"
     sleep 0.2
     written0=$(write_bytes "$exporter_pid")
     measure_scans "$k" "$url"
@@ -263,7 +273,7 @@ measure_allocations() {
     cc -O2 -shared -fPIC -o "$shim" bench/malloc-count.c
     port=$(free_port)
     url=http://127.0.0.1:$port/metrics
-    start_exporter "$port" LD_PRELOAD="$shim" MALLOC_COUNT_FILE="$count_file"
+    start_exporter "$counting_exporter" "$port" LD_PRELOAD="$shim" MALLOC_COUNT_FILE="$count_file"
     wait_scans "$url" "$warmup_scans"
     log "K=$k: allocations over $alloc_scans scans"
     local scans_a scans_b scans_c a b c scan_seen per_scrape
