@@ -19,7 +19,9 @@ PROGRAMS := sentry-exporter sentry-top
 # Linux, with or without a Swift toolchain or the C libraries they were built with. The link
 # flag is in Package.swift; --static-swift-stdlib also makes the compiler autolink the static
 # Swift libraries' own dependencies (_FoundationCollections, for one).
+# RELEASE_FLAGS adds to it for one build (the benchmark's scratch path, symbol-order.sh's link map).
 RELEASE := $(SWIFT) build -c release --static-swift-stdlib
+RELEASE_FLAGS ?=
 
 .PHONY: all deps build run run-exporter test bench install uninstall clean
 
@@ -30,7 +32,7 @@ deps:
 
 # Products only: a plain `swift build` would also build the test-only TestSupport target.
 build:
-	for program in $(PROGRAMS); do $(RELEASE) --product $$program || exit 1; done
+	for program in $(PROGRAMS); do $(RELEASE) $(RELEASE_FLAGS) --product $$program || exit 1; done
 
 run: deps build
 	.build/release/sentry-top $(ARGS)

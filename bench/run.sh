@@ -62,8 +62,8 @@ done
 # by the same code linked against the shared C library (PROC_SENTRY_LINK, see Package.swift).
 counting_exporter=.build-dynamic/release/sentry-exporter
 echo "bench: building $counting_exporter (linked dynamically, to count its allocations)" >&2
-PROC_SENTRY_LINK=dynamic swift build -c release --static-swift-stdlib --scratch-path .build-dynamic \
-    --product sentry-exporter >/dev/null
+PROC_SENTRY_LINK=dynamic make --no-print-directory build PROGRAMS=sentry-exporter \
+    RELEASE_FLAGS="--scratch-path .build-dynamic" >/dev/null
 readelf --dynamic "$counting_exporter" | grep -q NEEDED ||
     { echo "bench: $counting_exporter is not dynamically linked (a cached manifest?)" >&2; exit 1; }
 

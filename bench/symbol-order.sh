@@ -28,7 +28,7 @@ for tool in valgrind tmux curl python3; do
     command -v "$tool" >/dev/null || { echo "symbol-order: $tool is not installed" >&2; exit 1; }
 done
 make --no-print-directory build >/dev/null
-release=$(swift build -c release --static-swift-stdlib --show-bin-path)
+release=.build/release
 
 workdir=$(mktemp -d)
 socket="symbol-order-$$"
@@ -85,8 +85,7 @@ done
 # not run (a whole prebuilt library's .text, as libswiftCore's) would drag that code along, so
 # bench/symbol-order.py lists such functions after the others.
 for program in sentry-exporter sentry-top; do
-    # As `make build` does, plus the map.
-    swift build -c release --static-swift-stdlib --product "$program" -Xlinker "-Map=$workdir/$program.map" >/dev/null
+    make --no-print-directory build PROGRAMS="$program" RELEASE_FLAGS="-Xlinker -Map=$workdir/$program.map" >/dev/null
 done
 python3 bench/symbol-order.py --profiles "$workdir/exporter.out" "$workdir/top.out" \
     --maps "$workdir/sentry-exporter.map" "$workdir/sentry-top.map" \

@@ -39,10 +39,20 @@ public struct Snapshot: Sendable {
         var trimmed = self
         trimmed.processes = selectedProcesses
         trimmed.selected = Array(selected.indices)
-        var position: [Int: Int] = [:]
-        for (newIndex, oldIndex) in selected.enumerated() { position[oldIndex] = newIndex }
-        trimmed.lists = lists.mapValues { $0.map { position[$0]! } }
+        // Every list entry is in `selected`, which is sorted: its position there is its new index.
+        trimmed.lists = lists.mapValues { $0.map { selectedPosition(of: $0) } }
         return trimmed
+    }
+
+    /// Where `index` is in the sorted `selected`, found by binary search.
+    private func selectedPosition(of index: Int) -> Int {
+        var low = 0
+        var high = selected.count
+        while low < high {
+            let middle = (low + high) / 2
+            if selected[middle] < index { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }
 
