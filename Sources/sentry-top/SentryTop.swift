@@ -125,11 +125,11 @@ struct SentryTop: ParsableCommand {
     /// so CPU and IO rates are there from the first table).
     private func runBatch(source: any TopDataSource, state: TopState) {
         var state = state
-        _ = source.refresh()
+        _ = source.refresh(everyProcess: state.needsEveryProcess)
         var printed = 0
         while iterations.map({ printed < $0 }) ?? true {
             sleepSeconds(printed == 0 ? min(delay, 1) : delay)
-            switch source.refresh() {
+            switch source.refresh(everyProcess: state.needsEveryProcess) {
             case .success(let data):
                 state.reconcile(with: data)
                 let time = currentTime()

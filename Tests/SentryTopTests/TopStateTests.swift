@@ -24,6 +24,31 @@ struct TopStateTests {
         #expect(state.pids() == [10, 20, 30])
     }
 
+    @Test("opening a view beyond the exported set refreshes, whose rows a refresh builds only then")
+    func everyProcessRowsOnDemand() {
+        let data = Sample.data
+        var state = TopState(delay: 1.5)
+        #expect(!state.needsEveryProcess)
+        #expect(state.apply(.toggleAllProcesses, data: data) == .refresh)
+        #expect(state.needsEveryProcess)
+        #expect(state.apply(.toggleAllProcesses, data: data) == .redraw)  // the extra rows just hide
+        #expect(!state.needsEveryProcess)
+
+        state.press(.character("4"), .down)
+        #expect(state.apply(.activate, data: data) == .refresh)  // a container's processes
+        #expect(state.containerFocus == Sample.podID)
+
+        var paused = TopState(delay: 1.5)
+        paused.isPaused = true
+        #expect(paused.apply(.toggleAllProcesses, data: data) == .redraw)
+        #expect(paused.message?.contains("resumes") == true)
+
+        var attached = TopState(delay: 1.5)
+        attached.isLocal = false  // an exporter sends nothing beyond the exported set
+        #expect(attached.apply(.toggleAllProcesses, data: data) == .redraw)
+        #expect(attached.message == nil)
+    }
+
     @Test("every column sorts, largest or A-Z first, and reverses", arguments: ProcessColumns.all.indices)
     func sortByColumn(column: Int) {
         var state = TopState(delay: 1.5)
@@ -192,7 +217,7 @@ struct TopStateTests {
 
         state.press(.character("k"), .escape)
         #expect(state.overlay == nil)
-        state.canSendSignals = false
+        state.isLocal = false
         state.press(.character("k"))
         #expect(state.overlay == nil)
         #expect(state.message?.contains("local") == true)

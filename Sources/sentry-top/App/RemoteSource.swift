@@ -4,7 +4,7 @@ import SentryCore
 /// receives, and what the exporter does not export (CPU bars, state, command line) is n/a.
 final class RemoteSource: TopDataSource {
     private let endpoint: MetricsEndpoint
-    let canSendSignals = false
+    let isLocal = false
 
     /// Seconds one fetch may take before the status line says it timed out.
     static let timeout = 3.0
@@ -13,7 +13,8 @@ final class RemoteSource: TopDataSource {
         self.endpoint = endpoint
     }
 
-    func refresh() -> Result<TopData, SourceError> {
+    /// The exporter sends only the exported set, so `everyProcess` changes nothing.
+    func refresh(everyProcess: Bool) -> Result<TopData, SourceError> {
         endpoint.fetch(timeout: Self.timeout).flatMap { body in
             do {
                 return .success(TopData(exported: try ExportedSnapshot(exposition: body), source: endpoint.url))

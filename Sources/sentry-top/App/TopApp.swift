@@ -16,7 +16,7 @@ final class TopApp {
         self.state = state
         self.terminal = terminal
         self.iterations = iterations
-        self.state.canSendSignals = source.canSendSignals
+        self.state.isLocal = source.isLocal
     }
 
     func run() {
@@ -56,7 +56,7 @@ final class TopApp {
     }
 
     private func refresh() {
-        switch source.refresh() {
+        switch source.refresh(everyProcess: state.needsEveryProcess) {
         case .success(let fresh):
             data = fresh
         case .failure(let error):

@@ -2,10 +2,16 @@ import SentryCore
 
 /// Where sentry-top's rows come from: a local scan, or a running exporter's metrics.
 protocol TopDataSource: AnyObject {
-    /// Whether signals can be sent to the processes shown (only local ones).
-    var canSendSignals: Bool { get }
+    /// Whether the source scans this machine: only then can signals be sent, and are there
+    /// rows outside the exported set.
+    var isLocal: Bool { get }
     /// Fetches the current rows; on failure, a one-line message for the status bar.
-    func refresh() -> Result<TopData, SourceError>
+    ///
+    /// With `everyProcess` false the rows are the exported set only, which is all the default
+    /// view shows: a local source then holds about 150 rows instead of one per process (at
+    /// 3,000 processes, 0.7 MiB less than every row), and builds them for the other views
+    /// (all processes, a container's processes) only while one is open.
+    func refresh(everyProcess: Bool) -> Result<TopData, SourceError>
     /// What the details window shows beyond a row, if the source can tell.
     func details(pid: Int32) -> ProcessDetails?
 }
@@ -21,19 +27,19 @@ final class LocalSource: TopDataSource {
     private let procFS: ProcFS
     private let exposition = Exposition(version: SentryTop.version, scans: 0, scanFailures: 0, ownProcess: nil)
 
-    let canSendSignals = true
+    let isLocal = true
 
     init(configuration: CollectorConfiguration) throws(ReadFailure) {
         collector = try Collector(configuration: configuration)
         procFS = try ProcFS(root: configuration.procRoot)
     }
 
-    func refresh() -> Result<TopData, SourceError> {
+    func refresh(everyProcess: Bool) -> Result<TopData, SourceError> {
         do {
             let snapshot = try collector.scan()
             return .success(
                 TopData(
-                    snapshot: snapshot, host: HostSummary.read(from: procFS),
+                    snapshot: snapshot, everyProcess: everyProcess, host: HostSummary.read(from: procFS),
                     seriesCount: exposition.seriesCount(snapshot)))
         } catch {
             return .failure(SourceError(message: "Cannot scan \(collector.configuration.procRoot): \(error)"))

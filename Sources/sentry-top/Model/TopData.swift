@@ -2,7 +2,8 @@ import SentryCore
 
 /// Everything one refresh gives the screen: the rows and the header's figures.
 struct TopData: Sendable {
-    /// Every process the source knows: all scanned processes locally, the exported ones in attach mode.
+    /// The processes the view may show: the exported ones, or every process scanned when asked
+    /// for (`TopDataSource.refresh(everyProcess:)`, local scans only).
     var processes: [ProcessRow] = []
     var containers: [ContainerRow] = []
     var header = HeaderFigures()
@@ -31,9 +32,11 @@ struct HeaderFigures: Equatable, Sendable {
 }
 
 extension TopData {
-    /// The rows of a local scan, with the host's figures and the series count the exporter would send.
-    init(snapshot: Snapshot, host: HostSummary, seriesCount: Int) {
-        processes = snapshot.processes.map(ProcessRow.init)
+    /// The rows of a local scan (every process's, or the exported ones'), with the host's figures
+    /// and the series count the exporter would send.
+    init(snapshot: Snapshot, everyProcess: Bool, host: HostSummary, seriesCount: Int) {
+        processes = everyProcess
+            ? snapshot.processes.map(ProcessRow.init) : snapshot.selected.map { ProcessRow(snapshot.processes[$0]) }
         containers = snapshot.containers.map(ContainerRow.init)
         header = HeaderFigures(
             cpuBusy: snapshot.system.busyFraction,

@@ -6,6 +6,7 @@ extension TopState {
     mutating func apply(_ action: TopAction, data: TopData) -> Reaction {
         message = nil
         if let overlay { return applyInOverlay(overlay, action, data: data) }
+        let neededEveryProcess = needsEveryProcess
         let processIDs = visibleProcesses(in: data).map(\.id)
         let containerIDs = visibleContainers(in: data).map(\.id)
         func moveCursor(_ delta: Int) {
@@ -75,7 +76,7 @@ extension TopState {
                 return .loadDetails(pid: row.pid)
             }
         case .signalHighlighted:
-            guard canSendSignals else {
+            guard isLocal else {
                 message = "Signals can only be sent to local processes (attach mode reads another exporter)."
                 return .redraw
             }
@@ -106,6 +107,14 @@ extension TopState {
             return .quit
         }
         reconcile(with: data)
+        if isLocal, needsEveryProcess, !neededEveryProcess {
+            // The data holds the exported rows only: the others come with a refresh.
+            guard !isPaused else {
+                message = "Paused: the processes outside the exported set appear when refreshing resumes (Space)."
+                return .redraw
+            }
+            return .refresh
+        }
         return .redraw
     }
 

@@ -78,13 +78,18 @@ struct TopState: Sendable {
     var message: String?
     /// Rows of the table on screen, set by the layout before keys are handled.
     var viewportRows = 10
-    /// Whether `k` may send signals (only to local processes).
-    var canSendSignals = true
+    /// Whether the rows come from a local scan: only then may `k` send signals, and are there
+    /// processes outside the exported set.
+    var isLocal = true
 
     init(delay: Double, initialSort: Tab = .cpu) {
         self.delay = delay
         self.tab = initialSort
     }
+
+    /// Whether the view shows processes outside the exported set, whose rows a refresh builds
+    /// only when asked (`TopDataSource.refresh(everyProcess:)`).
+    var needsEveryProcess: Bool { showsAllProcesses || containerFocus != nil }
 
     var sortOrder: SortOrder {
         get { sortOrders[tab]! }

@@ -100,6 +100,24 @@ struct InteractiveKeyTests {
         try await expectUnfiltered(top, "after Esc on a kept filter")
     }
 
+    @Test("a shows every process at once, though rows beyond the exported set are built only on demand")
+    func allProcessesAppearAtOnce() async throws {
+        // N = 1: at most three rows exported; the refresh after the first comes a minute later,
+        // so the rows that follow `a` come from the refresh it asks for.
+        let top = try await InteractiveTop.start(["-d", "60", "--top-n", "1"])
+        defer { top.close() }
+        _ = try await top.waitForScreen("the exported set, three rows at most") { screen -> Bool? in
+            guard let pids = screen.pids, !pids.isEmpty, pids.count <= 3, screen.text.contains("exported set") else { return nil }
+            return true
+        }
+        try await Task.sleep(for: .seconds(2))  // past the second refresh, 0.5 s after the first
+        try await top.tmux.press("a")
+        _ = try await top.waitForScreen(timeout: .seconds(10), "every process after a") { screen -> Bool? in
+            guard let pids = screen.pids, pids.count > 3, screen.text.contains("all processes") else { return nil }
+            return true
+        }
+    }
+
     /// Waits for the table without a filter: no prompt, no filter on the tab bar, and rows of
     /// processes other than the test's own (every exported process, so more than two).
     private func expectUnfiltered(_ top: InteractiveTop, _ when: String) async throws {
