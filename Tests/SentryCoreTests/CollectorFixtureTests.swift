@@ -50,6 +50,20 @@ struct CollectorFixtureTests {
         #expect(kthreadd.residentBytes == 0)
     }
 
+    @Test("a kernel thread's cgroup is not read: kernel threads stay in the root cgroup")
+    func kernelThreadHasNoContainer() throws {
+        let fake = try FakeProc()
+        fake.setProcess(pid: 2, name: "kthreadd")
+        // Flags 0x208040: PF_KTHREAD (0x200000) set. No cgroup file: reading one would count it.
+        fake.write("2/stat", "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 5 0 0 0 20 0 1 0 1 0 0 0\n")
+        try FileManager.default.removeItem(atPath: "\(fake.root)/2/cgroup")
+        let snapshot = try fake.collector(clock: ManualClock()).scan()
+        let kthreadd = try #require(snapshot.process(2))
+        #expect(kthreadd.isKernelThread)
+        #expect(kthreadd.container == nil)
+        #expect(snapshot.unreadable == UnreadableCounts())
+    }
+
     @Test("containers: IDs, pod UID, and aggregates over all of a container's processes")
     func containers() throws {
         let snapshot = try scanFixtures()

@@ -4,8 +4,8 @@
 /// is its effective UID on a live procfs (`ProcFS.directoryOwnerIsEffectiveUID`); elsewhere
 /// `status` gives the UID, read only when a process is new or that owner changed;
 /// `cgroup` only for processes it has not seen before or that changed their name (an `exec`, as
-/// when a container's init starts its command); and listening ports only for the selected
-/// processes.
+/// when a container's init starts its command), and never for kernel threads; and listening
+/// ports only for the selected processes.
 /// Between scans it keeps one record per process, so rates compare a process only with itself,
 /// and the process's `stat` and `io` descriptors, within a `DescriptorBudget`. The records are
 /// an array in PID order, as /proc lists processes, so a scan walks them beside the listing:
@@ -205,8 +205,16 @@ public final class Collector {
             uid = knownUID
         } else {
             uid = readField(ProcessStatus.parse, &unreadable) { () throws(ReadFailure) in
-                try procFS.read(pid: pid, "status")
+                try procFS.read(pid: pid, "status", shape: .oneRecord)
             }?.effectiveUID
+        }
+        let container: Container?
+        if sameProgram {
+            container = known!.container
+        } else if stat.isKernelThread {
+            container = nil  // kernel threads stay in the root cgroup
+        } else {
+            container = readContainer(pid, &unreadable)
         }
         let cpuTicks = stat.cpuTicks
         var sample = ProcessSample(
@@ -222,7 +230,7 @@ public final class Collector {
             residentBytes: stat.residentPages &* UInt64(configuration.pageSize),
             threads: stat.threads,
             io: io,
-            container: sameProgram ? known!.container : readContainer(pid, &unreadable),
+            container: container,
             ranks: TopRanks(),
             listeningPorts: []
         )
@@ -233,16 +241,17 @@ public final class Collector {
         return (sample, record)
     }
 
-    /// Reads `<pid>/<file>` through the descriptor in `kept`, opening one and keeping it while
-    /// the budget allows. A kept descriptor that fails belonged to a process that has exited (or
-    /// lost access): it is closed and the path opened afresh, for whatever process has the PID now.
+    /// Reads `<pid>/<file>` (`stat` or `io`, one record each) through the descriptor in `kept`,
+    /// opening one and keeping it while the budget allows. A kept descriptor that fails belonged
+    /// to a process that has exited (or lost access): it is closed and the path opened afresh,
+    /// for whatever process has the PID now.
     private func read(_ pid: Int32, _ file: StaticString, keptIn kept: inout Int32) throws(ReadFailure) -> UnsafeRawBufferPointer {
         if kept >= 0 {
-            if let bytes = try? procFS.read(descriptor: kept) { return bytes }
+            if let bytes = try? procFS.read(descriptor: kept, shape: .oneRecord) { return bytes }
             KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
         }
         let path = ProcPath(pid: pid, file)
-        guard descriptorBudget.acquire() else { return try procFS.read(path) }
+        guard descriptorBudget.acquire() else { return try procFS.read(path, shape: .oneRecord) }
         do {
             kept = try procFS.open(path)
         } catch {
@@ -250,7 +259,7 @@ public final class Collector {
             throw error
         }
         do {
-            return try procFS.read(descriptor: kept)
+            return try procFS.read(descriptor: kept, shape: .oneRecord)
         } catch {
             KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
             throw error
@@ -278,7 +287,7 @@ public final class Collector {
     /// The container named by `cgroup`; nil for a host process or if the file cannot be read.
     private func readContainer(_ pid: Int32, _ unreadable: inout UnreadableCounts) -> Container? {
         do {
-            return Container(cgroupFile: try procFS.read(pid: pid, "cgroup"))
+            return Container(cgroupFile: try procFS.read(pid: pid, "cgroup", shape: .oneRecord))
         } catch {
             unreadable.count(error)
             return nil

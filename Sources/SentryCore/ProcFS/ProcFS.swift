@@ -58,15 +58,27 @@ public final class ProcFS {
 
     // MARK: - Files
 
+    /// How the kernel hands out a file's content, which decides when a read has all of it.
+    public enum FileShape: Sendable {
+        /// One record (a process's `stat`, `statm`, `io`, `status` or `cgroup`, a single-record
+        /// seq_file): the kernel renders all of it into a buffer of its own and copies as much as
+        /// a read asks for, so a read that does not fill the buffer has returned everything. Not
+        /// reading again to see end of file saves a third of the system calls of a scan.
+        case oneRecord
+        /// Many records (`net/tcp`), handed out a page at a time, or a file rendered otherwise
+        /// (`cmdline`, from the process's memory): read until a read returns nothing.
+        case records
+    }
+
     /// Reads a whole file and returns a view of its bytes.
     ///
     /// The view is valid only until the next read through this instance. /proc files report a
-    /// size of 0 or 4096 whatever their content, so this reads until end of file, growing the
-    /// buffer as needed (it is kept for the next read).
-    func read(_ path: ProcPath) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    /// size of 0 or 4096 whatever their content, so this reads until it has all of it (see
+    /// `FileShape`), growing the buffer as needed (it is kept for the next read).
+    func read(_ path: ProcPath, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
         let fd = try open(path)
         defer { close(fd) }
-        return try read(descriptor: fd)
+        return try read(descriptor: fd, shape: shape)
     }
 
     /// Opens a file for `read(descriptor:)`; the caller closes it.
@@ -83,7 +95,7 @@ public final class ProcFS {
     /// check and allocation of an `open` each time. Once the process exits, reads fail with
     /// `ESRCH` (`.vanished`), even if its PID is reused: the descriptor stays with the old process.
     /// The view is valid only until the next read through this instance.
-    func read(descriptor fd: Int32) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    func read(descriptor fd: Int32, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
         var length = 0
         while true {
             if length == buffer.count {
@@ -93,6 +105,9 @@ public final class ProcFS {
             let n = pread(fd, buffer.baseAddress! + length, buffer.count - length, off_t(length))
             if n > 0 {
                 length += n
+                if shape == .oneRecord, length < buffer.count {
+                    return UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+                }
             } else if n == 0 {
                 return UnsafeRawBufferPointer(rebasing: buffer[0..<length])
             } else if errno != EINTR {
@@ -102,8 +117,8 @@ public final class ProcFS {
     }
 
     /// Reads `<pid>/<file>`, or `<file>` at the root when `pid` is nil.
-    public func read(pid: Int32?, _ file: StaticString) throws(ReadFailure) -> UnsafeRawBufferPointer {
-        try read(ProcPath(pid: pid, file))
+    public func read(pid: Int32?, _ file: StaticString, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        try read(ProcPath(pid: pid, file), shape: shape)
     }
 
     /// Reads the target of a symbolic link such as `<pid>/fd/3` or `<pid>/ns/net`.

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+@testable import SentryCore
+
+@Suite("Reading whole files")
+struct ProcFSReadTests {
+    /// Sizes around the 16 KiB the buffer starts with: a one-record read that fills the buffer
+    /// must read on, and one that does not must not lose anything.
+    @Test("a file comes whole in either shape, smaller, as large as or larger than the buffer",
+          arguments: [1, 4095, 16 << 10, (16 << 10) + 1, 40_000])
+    func wholeFile(size: Int) throws {
+        let tree = try FakeProc()
+        let content = String((0..<size).map { index in Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(index % 26))) })
+        tree.write("7/cgroup", content)
+        let procFS = try ProcFS(root: tree.root)
+        for shape in [ProcFS.FileShape.oneRecord, .records] {
+            let bytes = try procFS.read(pid: 7, "cgroup", shape: shape)
+            #expect(bytes.count == size)
+            #expect(String(decoding: bytes, as: UTF8.self) == content)
+        }
+    }
+
+    @Test("procfs: one read of a process's stat or cgroup gives what reading to the end does")
+    func oneRecordOnProcfs() throws {
+        let procFS = try ProcFS()
+        let pid = getpid()
+        let stat = try #require(ProcessStat.parse(try procFS.read(pid: pid, "stat", shape: .oneRecord)))
+        #expect(stat.parentPID == getppid())
+        // cgroup does not change between the reads (stat, io and status count what the reads do).
+        let once = Array(try procFS.read(pid: pid, "cgroup", shape: .oneRecord))
+        let toTheEnd = Array(try procFS.read(pid: pid, "cgroup", shape: .records))
+        #expect(!once.isEmpty)
+        #expect(once == toTheEnd)
+    }
+}
