@@ -4,8 +4,8 @@
 #
 #   bench/tui-cost.sh [-k PROCESSES] [-s SECONDS] [-u WARMUP] [-W] [-r ROWS_FILE]
 #
-# Starts K idle processes (../shared/bench/workload.sh when present, else bench/workload-lite.sh),
-# then for each refresh (1.5 s, sentry-top's and htop's default, and 1 s) starts sentry-top and
+# Starts K idle processes (../shared/bench/workload.sh when present, else bench/workload-lite.sh)
+# and each program once, untimed (a warm start is what is measured), then for each refresh (1.5 s, sentry-top's and htop's default, and 1 s) starts sentry-top and
 # htop in tmux, one after the other, timing each one's first complete frame (header, a process
 # row and the F1Help footer on screen, polled every 10 ms from the command's start), and reads
 # their CPU time and RSS from /proc over SECONDS while both run.
@@ -93,6 +93,15 @@ start_in_tmux() {
     done
     echo "$(tmux -L "$socket" list-panes -t "bench:$name" -F '#{pane_pid}') $first_frame"
 }
+
+# Both programs start warm: each runs once to its first frame before the timed starts, so the
+# first frames measure the programs, not the disk, and the page cache holds their code as
+# running them leaves it. How code came into the page cache changes a program's RSS: pages read
+# with read() (cp, cat) come in large folios, which a fault maps whole (README, Performance).
+for program in "$top_binary" htop; do
+    start_in_tmux warm "$program" >/dev/null
+    tmux -L "$socket" kill-window -t bench:warm
+done
 
 printf '\n%-28s %14s %10s %14s %16s\n' "program (K=$processes)" "CPU ms per s" "RSS MiB" "vs htop CPU" "first frame ms"
 for delay in 1.5 1; do
