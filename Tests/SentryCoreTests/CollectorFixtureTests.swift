@@ -149,6 +149,40 @@ struct CollectorFixtureTests {
         #expect(try tcpPorts() == [80, 9090])
     }
 
+    @Test("a table of many descriptors is walked again only after ten seconds; a small one every scan")
+    func largeDescriptorTablesAreWalkedLess() throws {
+        let tree = try FakeProc(copying: Fixtures.proc)
+        let clock = ManualClock()
+        let collector = try Collector(
+            configuration: CollectorConfiguration(
+                procRoot: tree.root, passwdPath: Fixtures.passwd, topN: 2, clockTicksPerSecond: 100, pageSize: 4096),
+            clock: clock)
+        func tcpPorts() throws -> [UInt16] {
+            try #require(try collector.scan().process(700)).listeningPorts.filter { $0.kind == .tcp }.map(\.port)
+        }
+        // Socket 40000 listens on 22 in nginx's table, but no descriptor of nginx holds it yet.
+        #expect(try tcpPorts() == [8080])
+
+        // A small table (eight descriptors): a new socket shows up at the next scan.
+        #expect(symlink("socket:[40000]", "\(tree.root)/700/fd/20") == 0)
+        clock.advance(by: 1)
+        #expect(try tcpPorts() == [22, 8080])
+
+        // A large one: hundreds of pipes, then a socket that is not seen until ten seconds
+        // after the walk that found the table large.
+        #expect(unlink("\(tree.root)/700/fd/20") == 0)
+        for fd in 30..<(30 + ListeningPortResolver.largeTable) {
+            #expect(symlink("pipe:[\(50000 + fd)]", "\(tree.root)/700/fd/\(fd)") == 0)
+        }
+        clock.advance(by: 1)
+        #expect(try tcpPorts() == [8080])  // walked: large
+        #expect(symlink("socket:[40000]", "\(tree.root)/700/fd/20") == 0)
+        clock.advance(by: 9)
+        #expect(try tcpPorts() == [8080])  // not walked
+        clock.advance(by: 1)
+        #expect(try tcpPorts() == [22, 8080])  // ten seconds on: walked again
+    }
+
     @Test("a missing cgroup file leaves the process without a container, counted, not dropped")
     func missingCgroupFile() throws {
         let tree = try FakeProc(copying: Fixtures.proc)

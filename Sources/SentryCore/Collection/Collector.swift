@@ -127,7 +127,7 @@ public final class Collector {
             lists[list] = indices
         }
         let selected = processes.indices.filter { processes[$0].ranks.isSelected }
-        let ports = portResolver.resolve(selected.map { processes[$0].pid }, now: start.sinceBoot)
+        let ports = portResolver.resolve(selected.map { processes[$0].identity }, now: start.sinceBoot)
         unreadable.permissionDenied += portResolver.deniedCount
         for index in selected { processes[index].listeningPorts = ports[processes[index].pid] ?? [] }
         if configuration.collectsCommandLines {

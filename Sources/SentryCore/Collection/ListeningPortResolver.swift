@@ -12,14 +12,32 @@
 /// namespace's tables are kept between scans and read again only when a member holds a socket
 /// the last read did not see, or when they are older than `maximumTableAge`. The age bounds how
 /// late a socket shows up that was already open, but not yet listening, at the last read.
+///
+/// Walking a descriptor table costs a `readlink` per descriptor, so a table of more than
+/// `largeTable` descriptors is walked again only after `maximumWalkAge`: another proc-sentry on
+/// the node keeps two per process (6,000 at 3,000 processes, and it is often among the top CPU
+/// users), and a busy proxy one per connection. A socket such a process opens shows up that
+/// much later; a process first seen is walked at once.
 struct ListeningPortResolver {
     let procFS: ProcFS
     let maximumPerProcess: Int
     /// Seconds after which a namespace's tables are read again even if no new socket appeared.
     let maximumTableAge: Double
+    /// Descriptor tables larger than this are walked at most every `maximumWalkAge` seconds.
+    static let largeTable = 256
+    let maximumWalkAge: Double
     /// Processes whose namespace or descriptors the last `resolve` could not inspect.
     private(set) var deniedCount = 0
     private var tables: [UInt64: NamespaceTables] = [:]
+    /// The last walk of each large descriptor table asked about.
+    private var largeWalks: [Int32: Walk] = [:]
+
+    /// The socket inodes of a large descriptor table, and when it was walked.
+    private struct Walk {
+        var process: ProcessIdentity
+        var sockets: [UInt64]
+        var walkedAt: Double
+    }
 
     /// One network namespace's listening sockets, and every socket its members held when read.
     private struct NamespaceTables {
@@ -34,23 +52,30 @@ struct ListeningPortResolver {
         var sockets: [UInt64]
     }
 
-    init(procFS: ProcFS, maximumPerProcess: Int, maximumTableAge: Double = 60) {
+    init(procFS: ProcFS, maximumPerProcess: Int, maximumTableAge: Double = 60, maximumWalkAge: Double = 10) {
         self.procFS = procFS
         self.maximumPerProcess = maximumPerProcess
         self.maximumTableAge = maximumTableAge
+        self.maximumWalkAge = maximumWalkAge
     }
 
-    /// The listening ports of each of `pids` that has any, lowest first, at most
+    /// The listening ports of each of `processes` that has any, lowest first, at most
     /// `maximumPerProcess` each. `now` is in seconds on a monotonic clock (the scan's).
-    mutating func resolve(_ pids: [Int32], now: Double) -> [Int32: [ListeningPort]] {
+    mutating func resolve(_ processes: [ProcessIdentity], now: Double) -> [Int32: [ListeningPort]] {
         deniedCount = 0
         var membersByNamespace: [UInt64: [Member]] = [:]
-        for pid in pids where pid != procFS.selfPID {
-            guard let namespace = networkNamespace(of: pid), let sockets = sockets(of: pid), !sockets.isEmpty else {
+        var currentWalks: [Int32: Walk] = [:]
+        for process in processes where process.pid != procFS.selfPID {
+            let pid = process.pid
+            guard let namespace = networkNamespace(of: pid), let sockets = sockets(of: process, now: now, keeping: &currentWalks),
+                !sockets.isEmpty
+            else {
                 continue
             }
             membersByNamespace[namespace, default: []].append(Member(pid: pid, sockets: sockets))
         }
+        // Like the tables below, only the walks of processes asked about this time are kept.
+        largeWalks = currentWalks
 
         var current: [UInt64: NamespaceTables] = [:]
         var result: [Int32: [ListeningPort]] = [:]
@@ -85,17 +110,26 @@ struct ListeningPortResolver {
         }
     }
 
-    /// The socket inodes of `pid`'s descriptors; nil if they cannot be listed.
-    private mutating func sockets(of pid: Int32) -> [UInt64]? {
+    /// The socket inodes of `process`'s descriptors; nil if they cannot be listed. A large table
+    /// is walked only if its last walk is older than `maximumWalkAge`; its walk goes into `walks`.
+    private mutating func sockets(of process: ProcessIdentity, now: Double, keeping walks: inout [Int32: Walk]) -> [UInt64]? {
+        let pid = process.pid
+        if let last = largeWalks[pid], last.process == process, now - last.walkedAt < maximumWalkAge {
+            walks[pid] = last
+            return last.sockets
+        }
         var sockets: [UInt64] = []
+        var descriptors = 0
         do {
             try procFS.forEachNumericEntry(pid: pid, "fd") { fd in
+                descriptors += 1
                 var path = ProcPath(pid: pid, "fd/")
                 path.append(fd)
                 if let target = try? procFS.readLink(path), let inode = Self.bracketedNumber(in: target, after: "socket:[") {
                     sockets.append(inode)
                 }
             }
+            if descriptors > Self.largeTable { walks[pid] = Walk(process: process, sockets: sockets, walkedAt: now) }
             return sockets
         } catch {
             if error == .permissionDenied { deniedCount += 1 }
