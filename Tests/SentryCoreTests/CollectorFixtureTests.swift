@@ -115,17 +115,21 @@ struct CollectorFixtureTests {
         #expect(java == "java -Dtoken=" + String(repeating: "a", count: 495) + "é…", "\(java.utf8.count) bytes")
     }
 
-    @Test("socket tables are read again only for a new socket or after a minute")
-    func socketTablesAreCached() throws {
+    /// A copy of the fixture tree to rewrite, the clock of its collector (N = 2, so nginx, 700,
+    /// is selected), and a scan that returns nginx's TCP ports.
+    private func nginxPortScanner() throws -> (FakeProc, ManualClock, () throws -> [UInt16]) {
         let tree = try FakeProc(copying: Fixtures.proc)
         let clock = ManualClock()
         let collector = try Collector(
             configuration: CollectorConfiguration(
                 procRoot: tree.root, passwdPath: Fixtures.passwd, topN: 2, clockTicksPerSecond: 100, pageSize: 4096),
             clock: clock)
-        func tcpPorts() throws -> [UInt16] {
-            try #require(try collector.scan().process(700)).listeningPorts.filter { $0.kind == .tcp }.map(\.port)
-        }
+        return (tree, clock, { try #require(try collector.scan().process(700)).listeningPorts.filter { $0.kind == .tcp }.map(\.port) })
+    }
+
+    @Test("socket tables are read again only for a new socket or after a minute")
+    func socketTablesAreCached() throws {
+        let (tree, clock, tcpPorts) = try nginxPortScanner()
         #expect(try tcpPorts() == [8080])
 
         // 8080 closes and 9090 listens on socket 30004, which nginx already held: no new socket,
@@ -151,15 +155,7 @@ struct CollectorFixtureTests {
 
     @Test("a table of many descriptors is walked again only after ten seconds; a small one every scan")
     func largeDescriptorTablesAreWalkedLess() throws {
-        let tree = try FakeProc(copying: Fixtures.proc)
-        let clock = ManualClock()
-        let collector = try Collector(
-            configuration: CollectorConfiguration(
-                procRoot: tree.root, passwdPath: Fixtures.passwd, topN: 2, clockTicksPerSecond: 100, pageSize: 4096),
-            clock: clock)
-        func tcpPorts() throws -> [UInt16] {
-            try #require(try collector.scan().process(700)).listeningPorts.filter { $0.kind == .tcp }.map(\.port)
-        }
+        let (tree, clock, tcpPorts) = try nginxPortScanner()
         // Socket 40000 listens on 22 in nginx's table, but no descriptor of nginx holds it yet.
         #expect(try tcpPorts() == [8080])
 
