@@ -134,7 +134,8 @@ def table(argv):
     row("floor `-m cached` CPU per scan, ms / per process, µs", lambda k: (
         f"{fmt(get(k, 'floor_cached_scan_ms'), 2)} / {fmt(get(k, 'floor_cached_proc_us'), 2)}"))
     row("exporter scan wall time, median, ms", lambda k: fmt(get(k, "scan_wall_ms"), 2))
-    row("exporter RSS, steady state, MiB", lambda k: fmt(get(k, "rss_mib"), 1))
+    row("exporter RSS, median (largest) of one sample a second over the scans, MiB",
+        lambda k: f"{fmt(get(k, 'rss_mib'), 1)} ({fmt(get(k, 'rss_max_mib'), 1)})")
     row("scrape latency p50 / p99, plain, ms", lambda k: f"{fmt(get(k, 'lat_plain_p50'), 2)} / {fmt(get(k, 'lat_plain_p99'), 2)}")
     row("scrape latency p50 / p99, gzip, ms", lambda k: f"{fmt(get(k, 'lat_gzip_p50'), 2)} / {fmt(get(k, 'lat_gzip_p99'), 2)}")
     row("wrk requests/s, plain / gzip", lambda k: f"{fmt(get(k, 'rps_plain'), 0)} / {fmt(get(k, 'rps_gzip'), 0)}")

@@ -183,9 +183,12 @@ measure_scans() {
     cpu0=$(awk '$1 == "process_cpu_seconds_total" { print $2 }' <<<"$body")
     scans0=$(awk '$1 == "proc_sentry_scans_total" { print $2 }' <<<"$body")
     log "K=$k: exporter, $measured_scans scans at 1 s"
-    : >"$tmp/durations"; : >"$tmp/procs"
+    : >"$tmp/durations"; : >"$tmp/procs"; : >"$tmp/rss"
     while :; do
         sleep 1
+        # Once a second at no particular point of a scan: a single sample may land in one, while
+        # the scan's arrays are allocated (most likely at K=10000, where a scan takes 0.16 s).
+        rss_mib "$exporter_pid" >>"$tmp/rss"; echo >>"$tmp/rss"
         body=$(curl -sf "$url")
         scans=$(awk '$1 == "proc_sentry_scans_total" { print $2 }' <<<"$body")
         if [ "$scans" != "$last" ]; then
@@ -205,7 +208,8 @@ measure_scans() {
     record "$k" cpu_proc_us "$(awk -v c="$per_scan" -v p="$procs" 'BEGIN { printf "%.3f", c * 1000 / p }')"
     record "$k" scan_wall_ms "$(python3 bench/bench.py median "$tmp/durations")"
     record "$k" series_exported "$(awk '$1 == "proc_sentry_series_exported" { print $2 }' <<<"$body")"
-    record "$k" rss_mib "$(rss_mib "$exporter_pid")"
+    record "$k" rss_mib "$(python3 bench/bench.py median "$tmp/rss")"
+    record "$k" rss_max_mib "$(sort -n "$tmp/rss" | tail -n 1)"
 }
 
 # Scrape latency over one keep-alive connection, plain and gzip; bytes and series per scrape.
