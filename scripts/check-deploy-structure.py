@@ -85,7 +85,11 @@ check(re.search(r"^EXPOSE\s+9105\s*$", dockerfile, re.M) is not None, "EXPOSE 91
 check(re.search(r'^ENTRYPOINT \["/usr/local/bin/sentry-exporter"\]\s*$', dockerfile, re.M) is not None, 'ENTRYPOINT ["/usr/local/bin/sentry-exporter"]')
 check(re.search(r"^HEALTHCHECK .*CMD", dockerfile, re.M | re.S) is not None, "HEALTHCHECK present")
 check(len(re.findall(r"^FROM\s", dockerfile, re.M)) >= 2, "multi-stage (a build stage and a runtime stage)")
-check("--static-swift-stdlib --product sentry-exporter" in dockerfile, "builds sentry-exporter with --static-swift-stdlib")
+# The image builds with the Makefile's release command, which links the Swift libraries statically.
+makefile = (ROOT / "Makefile").read_text()
+check(re.search(r"^RUN make build PROGRAMS=sentry-exporter\b", dockerfile, re.M) is not None
+      and re.search(r"^RELEASE := .*--static-swift-stdlib", makefile, re.M) is not None,
+      "builds sentry-exporter with the Makefile's release build (--static-swift-stdlib)")
 setcap = re.search(r"setcap (\S+)=ep /usr/local/bin/sentry-exporter", dockerfile)
 file_caps = {c.removeprefix("cap_").upper() for c in setcap.group(1).split(",")} if setcap else set()
 check(file_caps == CAPS, f"file capabilities are exactly {sorted(CAPS)} (got {sorted(file_caps)})")
