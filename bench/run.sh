@@ -112,7 +112,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 # never meets a closed pipe).
 metric() { curl -sf --max-time 10 "$1" | awk -v name="$2" '$1 == name { value = $2 } END { print value }'; }
 
-rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 write_bytes() { awk '/^write_bytes:/ { print $2 }' "/proc/$1/io"; }
 # Tasks (threads included) that exist now: what K sleepers add to.
 tasks_now() { awk '{ split($4, a, "/"); print a[2] }' /proc/loadavg; }
@@ -188,7 +188,7 @@ measure_scans() {
         sleep 1
         # Once a second at no particular point of a scan: a single sample may land in one, while
         # the scan's arrays are allocated (most likely at K=10000, where a scan takes 0.16 s).
-        rss_mib "$exporter_pid" >>"$tmp/rss"; echo >>"$tmp/rss"
+        rss_mib "$exporter_pid" >>"$tmp/rss"
         body=$(curl -sf "$url")
         scans=$(awk '$1 == "proc_sentry_scans_total" { print $2 }' <<<"$body")
         if [ "$scans" != "$last" ]; then

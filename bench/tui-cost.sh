@@ -5,10 +5,11 @@
 #   bench/tui-cost.sh [-k PROCESSES] [-s SECONDS] [-u WARMUP] [-W] [-r ROWS_FILE]
 #
 # Starts K idle processes (../shared/bench/workload.sh when present, else bench/workload-lite.sh)
-# and each program once, untimed (a warm start is what is measured), then for each refresh (1.5 s, sentry-top's and htop's default, and 1 s) starts sentry-top and
-# htop in tmux, one after the other, timing each one's first complete frame (header, a process
-# row and the F1Help footer on screen, polled every 10 ms from the command's start), and reads
-# their CPU time and RSS from /proc over SECONDS while both run.
+# and each program once, untimed (a warm start is what is measured), then for each refresh
+# (1.5 s, sentry-top's and htop's default, and 1 s) starts sentry-top and htop in tmux, one
+# after the other, timing each one's first complete frame (header, a process row and the
+# F1Help footer on screen, polled every 10 ms from the command's start), and reads their CPU
+# time and RSS from /proc over SECONDS while both run.
 #   -W          use the workload already running (bench/run.sh starts its own)
 #   -r FILE     also append one tab-separated row per program to FILE:
 #               program, CPU ms per second, RSS MiB, first frame ms
