@@ -15,7 +15,7 @@ import PackageDescription
 // way, is its `malloc.h`), so this package resolves no dependencies at all and works from a
 // fresh clone without the package mirror.
 let parsers = [
-    "stat", "status", "io", "systemstat", "meminfo", "cgroup", "passwd", "nettcp", "exposition", "cmdline", "mountinfo",
+    "stat", "status", "io", "systemstat", "meminfo", "cgroup", "passwd", "nettcp", "sockdiag", "exposition", "cmdline", "mountinfo",
 ]
 
 let package = Package(

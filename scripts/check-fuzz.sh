@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short smoke run of every libFuzzer target (fuzz/run.sh, 30 s each, about 6 minutes in all):
+# A short smoke run of every libFuzzer target (fuzz/run.sh, 30 s each, about 7 minutes in all):
 # fails if a target does not build or any input crashes a parser. The long runs are
 # `fuzz/run.sh` with its default of 600 s per target; see fuzz/README.md.
 set -euo pipefail

@@ -8,6 +8,7 @@ packages=(
     prometheus   # promtool and a real Prometheus for the end-to-end tests
     curl         # HTTP client used by the end-to-end tests
     python3      # workload children in the end-to-end tests
+    iproute2     # ip: brings up the loopback of a test's own network namespace
     libncursesw5-dev  # sentry-top (ncursesw)
     libcrypt-dev # sentry-exporter: bcrypt for --web.config.file basic_auth_users
     libyaml-dev  # sentry-exporter: reads --web.config.file

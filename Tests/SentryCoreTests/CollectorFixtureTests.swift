@@ -64,6 +64,40 @@ struct CollectorFixtureTests {
         #expect(snapshot.unreadable == UnreadableCounts())
     }
 
+    @Test("scanning the selected processes' containers leaves the others' to the next scan")
+    func containersOfSelectedProcessesFirst() throws {
+        let fake = try FakeProc()
+        let ids = ["a", "b"].map { String(repeating: $0, count: 64) }
+        fake.setProcess(pid: 10, name: "large", residentPages: 1000, cgroup: "0::/system.slice/docker-\(ids[0]).scope")
+        fake.setProcess(pid: 20, name: "small", residentPages: 10, cgroup: "0::/system.slice/docker-\(ids[1]).scope")
+        let clock = ManualClock()
+        let collector = try fake.collector(topN: 1, clock: clock)
+
+        let first = try collector.scan(containers: .selectedProcesses)
+        #expect(first.selected.map { first.processes[$0].pid } == [10])
+        #expect(first.process(10)?.container?.id == ids[0])
+        #expect(first.process(20)?.container == nil)
+        #expect(first.containersPending)
+        #expect(first.containers.isEmpty, "sums over some of the containers' processes would be short")
+
+        clock.advance(by: 1)
+        let second = try collector.scan(containers: .selectedProcesses)
+        #expect(second.process(20)?.container == nil, "still not selected, still not read")
+        #expect(second.containersPending)
+
+        clock.advance(by: 1)
+        let third = try collector.scan()
+        #expect(third.process(20)?.container?.id == ids[1])
+        #expect(!third.containersPending)
+        #expect(third.containers.map(\.container.id).sorted() == ids)
+
+        // Once every container is known, a scan of the selected processes' is complete too.
+        clock.advance(by: 1)
+        let fourth = try collector.scan(containers: .selectedProcesses)
+        #expect(!fourth.containersPending)
+        #expect(fourth.containers.count == 2)
+    }
+
     @Test("containers: IDs, pod UID, and aggregates over all of a container's processes")
     func containers() throws {
         let snapshot = try scanFixtures()

@@ -141,6 +141,7 @@ extension Snapshot {
             topN: 50, time: 1_795_601_000, scanDuration: 0.01, interval: 15, processes: [selected, other],
             lists: [.cpu: [0], .memory: [0], .io: []], selected: [0], total: total, others: others,
             containers: [ContainerUsage(container: container, usage: containerUsage, ranks: TopRanks(cpu: 1))],
+            containersPending: false,
             system: SystemUsage(
                 cpuCount: 2, busyFraction: 0.5, perCPUBusyFraction: [0.4, 0.6], bootTime: 1_795_600_000,
                 runnableThreads: 1, blockedThreads: 0),

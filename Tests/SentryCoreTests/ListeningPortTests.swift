@@ -27,26 +27,19 @@ struct ListeningPortTests {
         #expect(own.ranks.isSelected)
         #expect(own.listeningPorts.isEmpty, "own listener on \(ownListener.port) was resolved")
     }
-}
 
-/// A TCP socket listening on 127.0.0.1 at a port the kernel picks.
-private struct LoopbackListener {
-    let fd: Int32
-    let port: UInt16
+    /// Netlink lists only the collector's namespace: a container's listeners come from its files.
+    @Test("a listener in another network namespace is read from that namespace's net/tcp", .enabled(if: getuid() == 0))
+    func otherNamespace() throws {
+        let (child, firstLine) = try startPythonChild(
+            "import socket, time\ns = socket.socket(socket.AF_INET6)\ns.bind(('::1', 0))\ns.listen()\n"
+                + "print(s.getsockname()[1], flush=True)\ntime.sleep(60)",
+            inNewNetworkNamespace: true)
+        defer { kill(child.processIdentifier, SIGKILL) }
+        let childPort = try #require(UInt16(firstLine))
 
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw ReadFailure(errno: errno) }
-        self.fd = fd
-        port = UInt16(bigEndian: address.sin_port)
+        let collector = try Collector(configuration: CollectorConfiguration(topN: 10_000, keptDescriptorLimit: 1024))
+        let childSample = try #require(try collector.scan().process(child.processIdentifier))
+        #expect(childSample.listeningPorts == [ListeningPort(kind: .tcp6, port: childPort)])
     }
 }

@@ -137,10 +137,17 @@ extension Snapshot {
 
 /// A python3 child running `script`, once it has printed its first line (which is returned):
 /// a live process with known properties for tests on the real /proc. Kill it when done.
-func startPythonChild(_ script: String) throws -> (child: Process, firstLine: String) {
+func startPythonChild(_ script: String, inNewNetworkNamespace: Bool = false) throws -> (child: Process, firstLine: String) {
     let child = Process()
-    child.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    child.arguments = ["-c", script]
+    if inNewNetworkNamespace {
+        // The new namespace's loopback starts down. unshare and sh exec python3, so the
+        // child's PID is the script's.
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        child.arguments = ["--net", "/bin/sh", "-c", "ip link set lo up && exec \"$@\"", "sh", "/usr/bin/python3", "-c", script]
+    } else {
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        child.arguments = ["-c", script]
+    }
     let output = Pipe()
     child.standardOutput = output
     try child.run()

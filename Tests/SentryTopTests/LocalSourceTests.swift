@@ -18,4 +18,24 @@ struct LocalSourceTests {
         #expect(every.processes.count > every.header.selectedCount ?? 0)
         #expect(every.processes.contains { !$0.isExported })
     }
+
+    @Test("the first refresh reads the exported processes' containers only, and the next the rest")
+    func firstRefreshDefersContainers() throws {
+        let source = try LocalSource(configuration: CollectorConfiguration(topN: 1))
+        let first = try source.refresh(everyProcess: false).get()
+        #expect(first.containersPending)
+        #expect(first.containers.isEmpty)
+        #expect(first.header.seriesCount == nil, "the container series are not counted yet")
+        let second = try source.refresh(everyProcess: false).get()
+        #expect(!second.containersPending)
+        #expect(second.header.seriesCount != nil)
+    }
+
+    @Test("a first refresh of every process reads every container")
+    func firstRefreshOfEveryProcess() throws {
+        let source = try LocalSource(configuration: CollectorConfiguration(topN: 1))
+        let every = try source.refresh(everyProcess: true).get()
+        #expect(!every.containersPending)
+        #expect(every.header.seriesCount != nil)
+    }
 }

@@ -73,6 +73,20 @@ struct TopViewTests {
         #expect(text.contains("containerd"))
     }
 
+    @Test("the Containers tab says why it is empty: none, none matching, or not read yet")
+    func emptyContainersTab() {
+        var state = TopState(delay: 1.5)
+        state.tab = .containers
+        var data = Sample.data
+        data.containers = []
+        #expect(render(state, data: data).text.contains("No containers to show."))
+        data.containersPending = true
+        #expect(render(state, data: data).text.contains("Containers are read at the next refresh."))
+        data.containersPending = false
+        state.filter = "web"
+        #expect(render(state, data: data).text.contains("No container matches the filter."))
+    }
+
     @Test("windows: help lists every key binding; details show n/a for what is unknown")
     func windows() {
         var state = TopState(delay: 1.5)

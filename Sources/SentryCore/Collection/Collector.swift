@@ -4,8 +4,9 @@
 /// is its effective UID on a live procfs (`ProcFS.directoryOwnerIsEffectiveUID`); elsewhere
 /// `status` gives the UID, read only when a process is new or that owner changed;
 /// `cgroup` only for processes it has not seen before or that changed their name (an `exec`, as
-/// when a container's init starts its command), and never for kernel threads; and listening
-/// ports only for the selected processes.
+/// when a container's init starts its command), and never for kernel threads (and, when asked,
+/// only for the selected processes: `ContainerScope`); and listening ports only for the
+/// selected processes.
 /// Between scans it keeps one record per process, so rates compare a process only with itself,
 /// and the process's `stat` and `io` descriptors, within a `DescriptorBudget`. The records are
 /// an array in PID order, as /proc lists processes, so a scan walks them beside the listing:
@@ -57,6 +58,9 @@ public final class Collector {
         /// cgroup read again on every scan (rare, and no worse than a new process).
         var name: String
         var container: Container?
+        /// False while `cgroup` has not been read (a scan of `ContainerScope.selectedProcesses`
+        /// that did not select the process): the next scan reads it.
+        var containerIsKnown: Bool
     }
 
     /// Opens the proc root; fails if it is not a readable directory.
@@ -77,8 +81,10 @@ public final class Collector {
     /// Scans all processes and returns what changed since the previous scan.
     ///
     /// Processes that exit or cannot be read mid-scan are counted in `unreadable`, never thrown.
+    /// - Parameter containers: whose `cgroup` to read if not known yet; with
+    ///   `.selectedProcesses` the snapshot may have `containersPending`.
     /// - Throws: only if the root's `stat` cannot be read, i.e. the root is not a procfs.
-    public func scan() throws(ReadFailure) -> Snapshot {
+    public func scan(containers scope: ContainerScope = .everyProcess) throws(ReadFailure) -> Snapshot {
         let start = clock.now()
         guard let system = SystemStat.parse(try procFS.read(pid: nil, "stat")) else { throw .malformed }
         userNamesRefresh = userNames.refresh()
@@ -110,7 +116,10 @@ public final class Collector {
                 last = records[unwalked]
                 unwalked += 1
             }
-            if let (sample, record) = sampleProcess(pid, last: last, system: system, rates: rates, unreadable: &unreadable) {
+            if let (sample, record) = sampleProcess(
+                pid, last: last, readsContainer: scope == .everyProcess, system: system, rates: rates,
+                unreadable: &unreadable)
+            {
                 processes.append(sample)
                 nextRecords.append(record)
             }
@@ -127,6 +136,13 @@ public final class Collector {
             lists[list] = indices
         }
         let selected = processes.indices.filter { processes[$0].ranks.isSelected }
+        // `records` is parallel to `processes`: both were appended to together.
+        for index in selected where !records[index].containerIsKnown {
+            processes[index].container = readContainer(processes[index].pid, &unreadable)
+            records[index].container = processes[index].container
+            records[index].containerIsKnown = true
+        }
+        let containersPending = scope == .selectedProcesses && records.contains { !$0.containerIsKnown }
         let ports = portResolver.resolve(selected.map { processes[$0].identity }, now: start.sinceBoot)
         unreadable.permissionDenied += portResolver.deniedCount
         for index in selected { processes[index].listeningPorts = ports[processes[index].pid] ?? [] }
@@ -157,7 +173,8 @@ public final class Collector {
             selected: selected,
             total: total,
             others: others,
-            containers: containerUsage(of: processes),
+            containers: containersPending ? [] : containerUsage(of: processes),
+            containersPending: containersPending,
             system: systemUsage,
             unreadable: unreadable
         )
@@ -167,9 +184,10 @@ public final class Collector {
 
     /// Reads one process's files and computes its rates against `last`, the last scan's record
     /// of its PID; nil if it vanished or its `stat` is unreadable (counted in `unreadable`),
-    /// having closed the descriptors of `last`.
+    /// having closed the descriptors of `last`. Without `readsContainer`, a `cgroup` not read
+    /// yet is left for later.
     private func sampleProcess(
-        _ pid: Int32, last: ProcessRecord?, system: SystemStat, rates: RateContext,
+        _ pid: Int32, last: ProcessRecord?, readsContainer: Bool, system: SystemStat, rates: RateContext,
         unreadable: inout UnreadableCounts
     ) -> (ProcessSample, ProcessRecord)? {
         // The descriptors of whichever process last had this PID: a read through them fails if
@@ -209,12 +227,16 @@ public final class Collector {
             }?.effectiveUID
         }
         let container: Container?
-        if sameProgram {
+        var containerIsKnown = true
+        if sameProgram, known!.containerIsKnown {
             container = known!.container
         } else if stat.isKernelThread {
             container = nil  // kernel threads stay in the root cgroup
-        } else {
+        } else if readsContainer {
             container = readContainer(pid, &unreadable)
+        } else {
+            container = nil
+            containerIsKnown = false
         }
         let cpuTicks = stat.cpuTicks
         var sample = ProcessSample(
@@ -237,7 +259,8 @@ public final class Collector {
         rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.io) })
         let record = ProcessRecord(
             pid: pid, startTicks: stat.startTicks, cpuTicks: cpuTicks, io: io, descriptors: descriptors, uid: uid,
-            directoryOwner: directoryOwner, name: sample.name, container: sample.container)
+            directoryOwner: directoryOwner, name: sample.name, container: sample.container,
+            containerIsKnown: containerIsKnown)
         return (sample, record)
     }
 

@@ -8,10 +8,12 @@
 /// never for every process. Socket tables are read through a member process's own `net/`
 /// directory, since `/proc/net` shows only the collector's namespace, not a container's.
 ///
-/// Reading `net/tcp` makes the kernel walk the whole established-connection hash table, so a
-/// namespace's tables are kept between scans and read again only when a member holds a socket
-/// the last read did not see, or when they are older than `maximumTableAge`. The age bounds how
-/// late a socket shows up that was already open, but not yet listening, at the last read.
+/// Reading `net/tcp` makes the kernel walk the whole established-connection hash table, so the
+/// collector's own namespace gets its TCP listeners from `SocketDiagnostics` instead (falling
+/// back to the files where netlink is unavailable), and a namespace's tables are kept between
+/// scans and read again only when a member holds a socket the last read did not see, or when
+/// they are older than `maximumTableAge`. The age bounds how late a socket shows up that was
+/// already open, but not yet listening, at the last read.
 ///
 /// Walking a descriptor table costs a `readlink` per descriptor, so a table of more than
 /// `largeTable` descriptors is walked again only after `maximumWalkAge`: another proc-sentry on
@@ -26,6 +28,9 @@ struct ListeningPortResolver {
     /// Descriptor tables larger than this are walked at most every `maximumWalkAge` seconds.
     static let largeTable = 256
     let maximumWalkAge: Double
+    /// The collector's own network namespace, whose TCP listeners netlink lists; nil on a
+    /// fixture tree.
+    private let ownNamespace: UInt64?
     /// Processes whose namespace or descriptors the last `resolve` could not inspect.
     private(set) var deniedCount = 0
     private var tables: [UInt64: NamespaceTables] = [:]
@@ -57,6 +62,7 @@ struct ListeningPortResolver {
         self.maximumPerProcess = maximumPerProcess
         self.maximumTableAge = maximumTableAge
         self.maximumWalkAge = maximumWalkAge
+        ownNamespace = procFS.selfPID.flatMap { try? Self.networkNamespace(of: $0, in: procFS) }
     }
 
     /// The listening ports of each of `processes` that has any, lowest first, at most
@@ -85,7 +91,7 @@ struct ListeningPortResolver {
             if let known = tables[namespace], now - known.readAt < maximumTableAge, held.isSubset(of: known.socketsAtRead) {
                 namespaceTables = known
             } else {
-                guard let listening = listeningSockets(readVia: members) else { continue }
+                guard let listening = listeningSockets(of: namespace, readVia: members) else { continue }
                 namespaceTables = NamespaceTables(listening: listening, socketsAtRead: held, readAt: now)
             }
             current[namespace] = namespaceTables
@@ -103,11 +109,15 @@ struct ListeningPortResolver {
     /// The inode of `<pid>/ns/net` (`net:[4026531992]`).
     private mutating func networkNamespace(of pid: Int32) -> UInt64? {
         do {
-            return Self.bracketedNumber(in: try procFS.readLink(ProcPath(pid: pid, "ns/net")), after: "net:[")
+            return try Self.networkNamespace(of: pid, in: procFS)
         } catch {
             if error == .permissionDenied { deniedCount += 1 }
             return nil
         }
+    }
+
+    private static func networkNamespace(of pid: Int32, in procFS: ProcFS) throws(ReadFailure) -> UInt64? {
+        bracketedNumber(in: try procFS.readLink(ProcPath(pid: pid, "ns/net")), after: "net:[")
     }
 
     /// The socket inodes of `process`'s descriptors; nil if they cannot be listed. A large table
@@ -139,11 +149,25 @@ struct ListeningPortResolver {
 
     /// Listening sockets by inode, read through the first member whose tables are readable;
     /// nil if every member vanished.
-    private func listeningSockets(readVia members: [Member]) -> [UInt64: ListeningPort]? {
+    private func listeningSockets(of namespace: UInt64, readVia members: [Member]) -> [UInt64: ListeningPort]? {
+        var fromNetlink: [UInt64: ListeningPort] = [:]
+        var kindsFromNetlink: Set<SocketTable.Kind> = []
+        if namespace == ownNamespace {
+            for kind in [SocketTable.Kind.tcp, .tcp6] {
+                var sockets: [UInt64: ListeningPort] = [:]
+                do {
+                    try SocketDiagnostics.forEachListeningSocket(kind) { sockets[$0] = ListeningPort(kind: kind, port: $1) }
+                } catch {
+                    continue  // the file below, then
+                }
+                fromNetlink.merge(sockets) { first, _ in first }
+                kindsFromNetlink.insert(kind)
+            }
+        }
         for member in members {
-            var sockets: [UInt64: ListeningPort] = [:]
+            var sockets = fromNetlink
             var readable = true
-            for kind in SocketTable.Kind.allCases {
+            for kind in SocketTable.Kind.allCases where !kindsFromNetlink.contains(kind) {
                 do {
                     SocketTable.forEachListeningSocket(in: try procFS.read(pid: member.pid, kind.file), kind: kind) {
                         sockets[$0] = ListeningPort(kind: kind, port: $1)

@@ -22,8 +22,12 @@ public struct Snapshot: Sendable {
     public var total: ResourceTotals
     /// The processes in no list, together: with the selected ones, they add up to `total`.
     public var others: ResourceTotals
-    /// Every container with at least one process, by descending CPU.
+    /// Every container with at least one process, by descending CPU; empty while
+    /// `containersPending`.
     public var containers: [ContainerUsage]
+    /// Whether the scan left some processes' containers unread (`ContainerScope.selectedProcesses`):
+    /// only the selected processes have theirs, and `containers` is empty rather than short.
+    public var containersPending: Bool
     /// Whole-machine CPU figures from `/proc/stat`.
     public var system: SystemUsage
     /// Files that could not be read, by reason.

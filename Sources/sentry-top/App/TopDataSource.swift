@@ -28,19 +28,25 @@ final class LocalSource: TopDataSource {
     private let exposition = Exposition(version: SentryTop.version, scans: 0, scanFailures: 0, ownProcess: nil)
 
     let isLocal = true
+    private var hasScanned = false
 
     init(configuration: CollectorConfiguration) throws(ReadFailure) {
         collector = try Collector(configuration: configuration)
         procFS = try ProcFS(root: configuration.procRoot)
     }
 
+    /// The first refresh reads the containers of the exported processes only, unless every
+    /// process is shown: it has no rates yet and is on screen only until the priming refresh
+    /// half a second later (`TopApp.primingDelay`), which reads the rest. Reading every
+    /// process's `cgroup` is about a third of a first scan, so the first frame comes that much sooner.
     func refresh(everyProcess: Bool) -> Result<TopData, SourceError> {
         do {
-            let snapshot = try collector.scan()
+            let snapshot = try collector.scan(containers: hasScanned || everyProcess ? .everyProcess : .selectedProcesses)
+            hasScanned = true
             return .success(
                 TopData(
                     snapshot: snapshot, everyProcess: everyProcess, host: HostSummary.read(from: procFS),
-                    seriesCount: exposition.seriesCount(snapshot)))
+                    seriesCount: snapshot.containersPending ? nil : exposition.seriesCount(snapshot)))
         } catch {
             return .failure(SourceError(message: "Cannot scan \(collector.configuration.procRoot): \(error)"))
         }

@@ -6,6 +6,9 @@ struct TopData: Sendable {
     /// for (`TopDataSource.refresh(everyProcess:)`, local scans only).
     var processes: [ProcessRow] = []
     var containers: [ContainerRow] = []
+    /// Whether some processes' containers are not read yet (`Snapshot.containersPending`):
+    /// `containers` is then empty until the next refresh.
+    var containersPending = false
     var header = HeaderFigures()
 
     /// An empty dataset, before the first refresh.
@@ -33,11 +36,13 @@ struct HeaderFigures: Equatable, Sendable {
 
 extension TopData {
     /// The rows of a local scan (every process's, or the exported ones'), with the host's figures
-    /// and the series count the exporter would send.
-    init(snapshot: Snapshot, everyProcess: Bool, host: HostSummary, seriesCount: Int) {
+    /// and the series count the exporter would send (nil while containers are pending, whose
+    /// series it includes).
+    init(snapshot: Snapshot, everyProcess: Bool, host: HostSummary, seriesCount: Int?) {
         processes = everyProcess
             ? snapshot.processes.map(ProcessRow.init) : snapshot.selected.map { ProcessRow(snapshot.processes[$0]) }
         containers = snapshot.containers.map(ContainerRow.init)
+        containersPending = snapshot.containersPending
         header = HeaderFigures(
             cpuBusy: snapshot.system.busyFraction,
             perCPUBusy: snapshot.system.perCPUBusyFraction,

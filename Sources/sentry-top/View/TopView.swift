@@ -25,13 +25,17 @@ enum TopView {
                 into: &frame)
         default:
             if state.tab == .containers {
+                let emptyReason =
+                    data.containersPending ? "Containers are read at the next refresh."
+                    : state.filter.isEmpty ? "No containers to show." : "No container matches the filter."
                 renderTable(
-                    ContainerColumns.all, rows: state.visibleContainers(in: data), cursor: state.containerCursor,
-                    isExported: { _ in true }, state: state, layout: layout, into: &frame)
+                    ContainerColumns.all, rows: state.visibleContainers(in: data), emptyReason: emptyReason,
+                    cursor: state.containerCursor, isExported: { _ in true }, state: state, layout: layout, into: &frame)
             } else {
                 renderTable(
-                    ProcessColumns.all, rows: state.visibleProcesses(in: data), cursor: state.processCursor,
-                    isExported: \.isExported, state: state, layout: layout, into: &frame)
+                    ProcessColumns.all, rows: state.visibleProcesses(in: data),
+                    emptyReason: state.filter.isEmpty ? "No processes to show." : "No process matches the filter.",
+                    cursor: state.processCursor, isExported: \.isExported, state: state, layout: layout, into: &frame)
             }
         }
         StatusView.render(state, layout: layout, into: &frame)
@@ -57,7 +61,8 @@ enum TopView {
     }
 
     private static func renderTable<Row: Identifiable>(
-        _ columns: [Column<Row>], rows: [Row], cursor: TableCursor<Row.ID>, isExported: (Row) -> Bool,
+        _ columns: [Column<Row>], rows: [Row], emptyReason: String, cursor: TableCursor<Row.ID>,
+        isExported: (Row) -> Bool,
         state: TopState, layout: TopLayout, into frame: inout Frame
     ) {
         let widths = layout.columnWidths
@@ -80,8 +85,7 @@ enum TopView {
         frame.set(layout.columnHeaderRow, header, fill: .columnHeader)
 
         if rows.isEmpty {
-            let reason = state.filter.isEmpty ? "No processes to show." : "No process matches the filter."
-            frame.set(layout.firstTableRow, [Span(reason, .dim)])
+            frame.set(layout.firstTableRow, [Span(emptyReason, .dim)])
             return
         }
         for screenRow in 0..<layout.tableRows {
