@@ -23,6 +23,32 @@ struct CollectorRateTests {
         #expect(snapshot.lists[.cpu]!.map { snapshot.processes[$0].pid } == [11, 10])
     }
 
+    @Test("rates are over the time between two readings of the process, not between scan starts")
+    func perProcessInterval() throws {
+        /// Scans start on whole seconds; each process is read when the test says.
+        final class LateReadingClock: ScanClock, @unchecked Sendable {
+            var scanStart = 1000.0
+            var readAt = 1000.0
+            func now() -> ScanInstant { ScanInstant(sinceBoot: scanStart, wallClock: 1_795_601_000 + scanStart) }
+            func sinceBoot() -> Double { readAt }
+        }
+        let tree = try FakeProc()
+        let clock = LateReadingClock()
+        tree.setProcess(pid: 10, cpuTicks: 1000, io: (0, 0))
+        let collector = try tree.collector(clock: clock)
+        _ = try collector.scan()
+
+        // The next scan starts a second later but reaches the process only after 0.25 s more
+        // (descheduled on a loaded machine): in 1.25 s between the readings it used 1.25 s.
+        clock.scanStart = 1001
+        clock.readAt = 1001.25
+        tree.setProcess(pid: 10, cpuTicks: 1000 + 125, io: (0, 2500))
+        let snapshot = try collector.scan()
+        #expect(snapshot.interval == 1)
+        #expect(snapshot.process(10)?.cpuPercent == 100, "not 125: the scans' starts were 1 s apart")
+        #expect(snapshot.process(10)?.writeBytesPerSecond == 2000)
+    }
+
     @Test("CPU percent is capped at 100 per CPU")
     func cpuCap() throws {
         let tree = try FakeProc()

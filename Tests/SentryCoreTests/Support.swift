@@ -108,7 +108,7 @@ final class FakeProc {
         }
     }
 
-    func collector(topN: Int = 50, clock: ManualClock) throws -> Collector {
+    func collector(topN: Int = 50, clock: any ScanClock) throws -> Collector {
         try Collector(
             configuration: CollectorConfiguration(
                 procRoot: root, passwdPath: passwd, topN: topN, clockTicksPerSecond: 100, pageSize: 4096),

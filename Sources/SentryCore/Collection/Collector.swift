@@ -43,11 +43,14 @@ public final class Collector {
     /// What a process's next sample needs from its last one: the counters its rates are computed
     /// from, and what is costly to read or decode again. Kept small because there is one per
     /// process: holding whole `ProcessSample`s in a dictionary made this table about 1 KiB per
-    /// process (3 MiB, most of the exporter's heap, at 3,000 processes); this is about 130 bytes.
+    /// process (3 MiB, most of the exporter's heap, at 3,000 processes); this is about 140 bytes.
     private struct ProcessRecord {
         var pid: Int32
         var startTicks: UInt64
         var cpuTicks: UInt64
+        /// When `cpuTicks` and `io` were read, in seconds since boot: rates are over the time
+        /// between two readings of the process (`RateContext`).
+        var readAt: Double
         var io: ProcessIO?
         var descriptors: KeptDescriptors
         var uid: UInt32?
@@ -93,7 +96,6 @@ public final class Collector {
 
         let interval = previous.map { start.sinceBoot - $0.instant.sinceBoot }.flatMap { $0 > 0 ? $0 : nil }
         let rates = RateContext(
-            interval: interval,
             previousScan: previous?.instant.sinceBoot,
             clockTicksPerSecond: Double(configuration.clockTicksPerSecond),
             cpuPercentLimit: Double(max(system.perCPU.count, 1)) * 100
@@ -194,6 +196,7 @@ public final class Collector {
         // that process has exited, and `read` then opens the path afresh.
         var descriptors = last?.descriptors ?? KeptDescriptors()
         let stat: ProcessStat
+        let readAt: Double
         do {
             guard let parsed = ProcessStat.parse(try read(pid, "stat", keptIn: &descriptors.stat)) else {
                 unreadable.count(.malformed)
@@ -201,6 +204,7 @@ public final class Collector {
                 return nil
             }
             stat = parsed
+            readAt = clock.sinceBoot()
         } catch {
             unreadable.count(error)
             descriptors.close(returningTo: &descriptorBudget)
@@ -256,9 +260,11 @@ public final class Collector {
             ranks: TopRanks(),
             listeningPorts: []
         )
-        rates.apply(to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, known: known.map { ($0.cpuTicks, $0.io) })
+        rates.apply(
+            to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, readAt: readAt,
+            known: known.map { ($0.cpuTicks, $0.io, $0.readAt) })
         let record = ProcessRecord(
-            pid: pid, startTicks: stat.startTicks, cpuTicks: cpuTicks, io: io, descriptors: descriptors, uid: uid,
+            pid: pid, startTicks: stat.startTicks, cpuTicks: cpuTicks, readAt: readAt, io: io, descriptors: descriptors, uid: uid,
             directoryOwner: directoryOwner, name: sample.name, container: sample.container,
             containerIsKnown: containerIsKnown)
         return (sample, record)

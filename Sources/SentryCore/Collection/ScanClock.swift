@@ -17,6 +17,12 @@ public struct ScanInstant: Sendable {
 /// Where the collector takes the time from; tests substitute fixed instants.
 public protocol ScanClock: Sendable {
     func now() -> ScanInstant
+    /// `now().sinceBoot` alone: what the collector takes once per process.
+    func sinceBoot() -> Double
+}
+
+extension ScanClock {
+    public func sinceBoot() -> Double { now().sinceBoot }
 }
 
 /// The system's boot-time and real-time clocks.
@@ -24,8 +30,10 @@ public struct SystemScanClock: ScanClock {
     public init() {}
 
     public func now() -> ScanInstant {
-        ScanInstant(sinceBoot: Self.seconds(CLOCK_BOOTTIME), wallClock: Self.seconds(CLOCK_REALTIME))
+        ScanInstant(sinceBoot: sinceBoot(), wallClock: Self.seconds(CLOCK_REALTIME))
     }
+
+    public func sinceBoot() -> Double { Self.seconds(CLOCK_BOOTTIME) }
 
     private static func seconds(_ clock: clockid_t) -> Double {
         var time = timespec()
