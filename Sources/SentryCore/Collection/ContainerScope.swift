@@ -4,7 +4,7 @@ public enum ContainerScope: Sendable {
     /// always does.
     case everyProcess
     /// The selected processes' only; the others' are read by the next scan. Reading `cgroup`
-    /// is about a third of a first scan (it is read once per process, then kept), so a screen
+    /// is about 30% of a first scan (it is read once per process, then kept), so a screen
     /// that must appear at once scans this way first.
     case selectedProcesses
 }

@@ -38,7 +38,7 @@ final class LocalSource: TopDataSource {
     /// The first refresh reads the containers of the exported processes only, unless every
     /// process is shown: it has no rates yet and is on screen only until the priming refresh
     /// half a second later (`TopApp.primingDelay`), which reads the rest. Reading every
-    /// process's `cgroup` is about a third of a first scan, so the first frame comes that much sooner.
+    /// process's `cgroup` is about 30% of a first scan, so the first frame comes that much sooner.
     func refresh(everyProcess: Bool) -> Result<TopData, SourceError> {
         do {
             let snapshot = try collector.scan(containers: hasScanned || everyProcess ? .everyProcess : .selectedProcesses)
