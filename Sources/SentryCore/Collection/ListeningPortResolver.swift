@@ -151,19 +151,7 @@ struct ListeningPortResolver {
     /// nil if every member vanished.
     private func listeningSockets(of namespace: UInt64, readVia members: [Member]) -> [UInt64: ListeningPort]? {
         var fromNetlink: [UInt64: ListeningPort] = [:]
-        var kindsFromNetlink: Set<SocketTable.Kind> = []
-        if namespace == ownNamespace {
-            for kind in [SocketTable.Kind.tcp, .tcp6] {
-                var sockets: [UInt64: ListeningPort] = [:]
-                do {
-                    try SocketDiagnostics.forEachListeningSocket(kind) { sockets[$0] = ListeningPort(kind: kind, port: $1) }
-                } catch {
-                    continue  // the file below, then
-                }
-                fromNetlink.merge(sockets) { first, _ in first }
-                kindsFromNetlink.insert(kind)
-            }
-        }
+        let kindsFromNetlink = namespace == ownNamespace ? Self.addOwnTCPListeners(to: &fromNetlink) : []
         for member in members {
             var sockets = fromNetlink
             var readable = true
@@ -181,6 +169,21 @@ struct ListeningPortResolver {
             if readable { return sockets }
         }
         return nil
+    }
+
+    /// Adds the TCP listeners of the collector's own namespace, from sock_diag, to `sockets`;
+    /// returns the kinds listed. A dump that fails adds nothing, and its table is read from the
+    /// files instead.
+    private static func addOwnTCPListeners(to sockets: inout [UInt64: ListeningPort]) -> Set<SocketTable.Kind> {
+        var listed: Set<SocketTable.Kind> = []
+        for kind in [SocketTable.Kind.tcp, .tcp6] {
+            var dumped: [UInt64: ListeningPort] = [:]
+            guard (try? SocketDiagnostics.forEachListeningSocket(kind) { dumped[$0] = ListeningPort(kind: kind, port: $1) }) != nil
+            else { continue }
+            sockets.merge(dumped) { first, _ in first }
+            listed.insert(kind)
+        }
+        return listed
     }
 
     /// The decimal number in a link target of the form `<prefix><number>]`.

@@ -126,10 +126,19 @@ public enum SocketDiagnostics {
         static let inode = 68  // __u32 idiag_inode, after the 48-byte socket id and 4 counters
     }
 
+    /// `struct inet_diag_req_v2`, the body of a request: family, protocol, extensions, padding,
+    /// a state mask, then a 48-byte socket id.
+    enum Request {
+        static let size = 56
+        static let family = 0  // __u8 sdiag_family
+        static let protocolNumber = 1  // __u8 sdiag_protocol
+        static let states = 4  // __u32 idiag_states
+    }
+
     /// A dump request (`struct nlmsghdr` then `struct inet_diag_req_v2`) for the TCP sockets of
     /// one address family in `TCP_LISTEN`.
     static func dumpRequest(family: UInt8) -> [UInt8] {
-        let size = Header.size + 56
+        let size = Header.size + Request.size
         var bytes = [UInt8](repeating: 0, count: size)
         bytes.withUnsafeMutableBytes { request in
             request.storeBytes(of: UInt32(size), toByteOffset: Header.length, as: UInt32.self)
@@ -138,10 +147,10 @@ public enum SocketDiagnostics {
             request.storeBytes(of: UInt16(0x1 | 0x300), toByteOffset: Header.flags, as: UInt16.self)
             request.storeBytes(of: UInt32(1), toByteOffset: Header.sequence, as: UInt32.self)
             let body = Header.size
-            request[body] = family  // sdiag_family
-            request[body + 1] = UInt8(IPPROTO_TCP)  // sdiag_protocol
-            // idiag_states: a bit per state; the socket id that follows stays zero (any socket).
-            request.storeBytes(of: UInt32(1) << listenState, toByteOffset: body + 4, as: UInt32.self)
+            request[body + Request.family] = family
+            request[body + Request.protocolNumber] = UInt8(IPPROTO_TCP)
+            // A bit per state; the socket id that follows stays zero (any socket).
+            request.storeBytes(of: UInt32(1) << listenState, toByteOffset: body + Request.states, as: UInt32.self)
         }
         return bytes
     }
