@@ -32,8 +32,11 @@ struct ExpositionParserTests {
         let container = snapshot.containers[0]
         #expect(
             exported.containers == [
-                ExportedContainer(id: container.container.id, podUID: nil, usage: Self.withoutThreads(container.usage))
+                ExportedContainer(
+                    id: container.container.id, podUID: nil, usage: Self.withoutThreads(Self.folded(container.usage)))
             ])
+        #expect(exported.othersChildrenCPUSeconds == snapshot.othersChildrenCPUSeconds)
+        #expect(exported.unattributedCPUPercent == snapshot.unattributedCPUPercent)
 
         #expect(exported.topN == 50)
         #expect(exported.scanDuration == 0.01)
@@ -74,7 +77,8 @@ struct ExpositionParserTests {
     private static func exported(_ process: ProcessSample) -> ExportedProcess {
         ExportedProcess(
             pid: process.pid, name: process.name, user: process.user, containerID: process.container?.id ?? "",
-            cpuPercent: process.cpuPercent, cpuSeconds: process.cpuSeconds, residentBytes: process.residentBytes,
+            cpuPercent: process.cpuPercent, cpuSeconds: process.cpuSeconds, childrenCPUPercent: process.childrenCPUPercent,
+            childrenCPUSeconds: process.childrenCPUSeconds, residentBytes: process.residentBytes,
             readBytesPerSecond: process.readBytesPerSecond, writeBytesPerSecond: process.writeBytesPerSecond,
             readBytesTotal: process.io?.readBytes, writeBytesTotal: process.io?.writeBytes, threads: process.threads,
             startTime: process.startTime, ranks: process.ranks, listeningPorts: process.listeningPorts)
@@ -84,6 +88,14 @@ struct ExpositionParserTests {
     private static func withoutThreads(_ totals: ResourceTotals) -> ResourceTotals {
         var totals = totals
         totals.threads = 0
+        return totals
+    }
+
+    /// A container's `totals` as exported: its own and children's CPU as one figure.
+    private static func folded(_ totals: ResourceTotals) -> ResourceTotals {
+        var totals = totals
+        totals.cpuPercent = totals.totalCPUPercent
+        totals.childrenCPUPercent = 0
         return totals
     }
 

@@ -57,6 +57,8 @@ struct ExpositionTests {
         for line in [
             "proc_process_top_cpu_percent{\(labels)} 87.5",
             "proc_process_top_cpu_seconds_total{\(labels)} 12.5",
+            "proc_process_top_children_cpu_percent{\(labels)} 40",
+            "proc_process_top_children_cpu_seconds_total{\(labels)} 600.5",
             "proc_process_top_memory_bytes{\(labels)} 1048576",
             "proc_process_top_io_read_bytes_per_second{\(labels)} 100",
             "proc_process_top_io_write_bytes_per_second{\(labels)} 200",
@@ -70,7 +72,11 @@ struct ExpositionTests {
             "proc_process_others_cpu_percent 2.5",
             "proc_process_others_memory_bytes 4096",
             "proc_process_others_processes 1",
-            "proc_container_cpu_percent{container_id=\"8dde0b0d6e919baef8d635cd9399b22639ed1e400eaec1b1cb94ff3b216cf3c3\",pod_uid=\"\"} 87.5",
+            "proc_process_others_children_cpu_percent 1.5",
+            "proc_process_others_children_cpu_seconds_total 31.25",
+            // busy 0.5 of 2 CPUs = 100 %, less 87.5 + 40 (selected) and 2.5 + 1.5 (the other)
+            "proc_process_unattributed_cpu_percent -31.5",
+            "proc_container_cpu_percent{container_id=\"8dde0b0d6e919baef8d635cd9399b22639ed1e400eaec1b1cb94ff3b216cf3c3\",pod_uid=\"\"} 127.5",  // own 87.5 + children 40
             "proc_container_processes{container_id=\"8dde0b0d6e919baef8d635cd9399b22639ed1e400eaec1b1cb94ff3b216cf3c3\",pod_uid=\"\"} 1",
             "proc_sentry_processes_scanned 2",
             "proc_sentry_processes_selected 1",
@@ -115,14 +121,15 @@ extension Snapshot {
         let container = Container(id: "8dde0b0d6e919baef8d635cd9399b22639ed1e400eaec1b1cb94ff3b216cf3c3", runtime: .docker)
         let selected = ProcessSample(
             identity: ProcessIdentity(pid: 42, startTicks: 7000), name: "we\"ird\nname", state: .running,
-            parentPID: 1, isKernelThread: false, uid: 1000, user: "alice", cpuSeconds: 12.5, startTime: 1_795_600_070,
-            residentBytes: 1 << 20, threads: 3, io: ProcessIO(readBytes: 4096, writeBytes: 8192), cpuPercent: 87.5,
-            readBytesPerSecond: 100, writeBytesPerSecond: 200, container: container, ranks: TopRanks(cpu: 1, memory: 2),
+            parentPID: 1, isKernelThread: false, uid: 1000, user: "alice", cpuSeconds: 12.5, childrenCPUSeconds: 600.5,
+            startTime: 1_795_600_070, residentBytes: 1 << 20, threads: 3, io: ProcessIO(readBytes: 4096, writeBytes: 8192),
+            cpuPercent: 87.5, childrenCPUPercent: 40, readBytesPerSecond: 100, writeBytesPerSecond: 200, container: container, ranks: TopRanks(cpu: 1, memory: 2),
             listeningPorts: [ListeningPort(kind: .tcp, port: 8080)])
         var other = selected
         other.identity = ProcessIdentity(pid: 43, startTicks: 8000)
         other.name = "other"
         other.cpuPercent = 2.5
+        other.childrenCPUPercent = 1.5
         other.residentBytes = 4096
         other.readBytesPerSecond = 0
         other.writeBytesPerSecond = 0
@@ -140,6 +147,7 @@ extension Snapshot {
         return Snapshot(
             topN: 50, time: 1_795_601_000, scanDuration: 0.01, interval: 15, processes: [selected, other],
             lists: [.cpu: [0], .memory: [0], .io: []], selected: [0], total: total, others: others,
+            othersChildrenCPUSeconds: 31.25,
             containers: [ContainerUsage(container: container, usage: containerUsage, ranks: TopRanks(cpu: 1))],
             containersPending: false,
             system: SystemUsage(

@@ -68,14 +68,16 @@ final class FakeProc {
     }
 
     /// Writes (or rewrites) one process; `io` nil leaves out the `io` file.
+    ///
+    /// `childrenTicks` is the reaped children's CPU (`cutime`; `cstime` stays 0).
     func setProcess(
-        pid: Int32, name: String = "worker", cpuTicks: UInt64 = 0, startTicks: UInt64 = 100, residentPages: UInt64 = 100,
-        io: (read: UInt64, write: UInt64)? = (0, 0), uid: UInt32 = 0,
-        cgroup: String = "0::/system.slice/worker.service"
+        pid: Int32, name: String = "worker", parentPID: Int32 = 1, cpuTicks: UInt64 = 0, childrenTicks: UInt64 = 0,
+        startTicks: UInt64 = 100, residentPages: UInt64 = 100, io: (read: UInt64, write: UInt64)? = (0, 0),
+        uid: UInt32 = 0, cgroup: String = "0::/system.slice/worker.service"
     ) {
         write(
             "\(pid)/stat",
-            "\(pid) (\(name)) S 1 \(pid) \(pid) 0 -1 4194560 0 0 0 0 \(cpuTicks) 0 0 0 20 0 1 0 \(startTicks) 1000000 \(residentPages) 0\n")
+            "\(pid) (\(name)) S \(parentPID) \(pid) \(pid) 0 -1 4194560 0 0 0 0 \(cpuTicks) 0 \(childrenTicks) 0 20 0 1 0 \(startTicks) 1000000 \(residentPages) 0\n")
         write("\(pid)/status", "Name:\t\(name)\nUid:\t\(uid)\t\(uid)\t\(uid)\t\(uid)\n")
         if let io {
             write("\(pid)/io", "read_bytes: \(io.read)\nwrite_bytes: \(io.write)\n")

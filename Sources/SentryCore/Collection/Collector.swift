@@ -27,8 +27,13 @@ public final class Collector {
     private var selection = TopNSelection()
     private var portResolver: ListeningPortResolver
     private var descriptorBudget: DescriptorBudget
+    private var ledger = ReapedChildrenLedger()
+    /// `Snapshot.othersChildrenCPUSeconds`, in clock ticks.
+    private var othersChildrenTicks: UInt64 = 0
     // Reused between scans so the steady state allocates no per-process storage.
     private var pids: [Int32] = []
+    /// Per process of the scan in progress, parallel to its samples.
+    private var childrenGrowth: [PendingChildrenCPU] = []
 
     /// Descriptors the collector may still keep open (`CollectorConfiguration.keptDescriptorLimit`).
     var keptDescriptorsAvailable: Int { descriptorBudget.available }
@@ -46,8 +51,16 @@ public final class Collector {
     /// process (3 MiB, most of the exporter's heap, at 3,000 processes); this is about 140 bytes.
     private struct ProcessRecord {
         var pid: Int32
+        var parentPID: Int32
         var startTicks: UInt64
         var cpuTicks: UInt64
+        /// Reaped children's CPU as the kernel counts it (`ProcessStat.childrenTicks`).
+        var childrenTicks: UInt64
+        /// `ProcessSample.childrenCPUSeconds`, in clock ticks.
+        var netChildrenTicks: UInt64
+        /// Credits of exited children not yet taken off a growth (`ReapedChildrenLedger`),
+        /// usable in the next scan only.
+        var carriedCredit: UInt64
         /// When `cpuTicks` and `io` were read, in seconds since boot: rates are over the time
         /// between two readings of the process (`RateContext`).
         var readAt: Double
@@ -64,6 +77,26 @@ public final class Collector {
         /// False while `cgroup` has not been read (a scan of `ContainerScope.selectedProcesses`
         /// that did not select the process): the next scan reads it.
         var containerIsKnown: Bool
+
+        /// The rate baseline this record is for the process's next reading.
+        var reading: RateContext.Reading {
+            RateContext.Reading(cpuTicks: cpuTicks, childrenTicks: childrenTicks, io: io, readAt: readAt)
+        }
+
+        /// What the collector saw of the process, as `ReapedChildrenLedger` credits it when it exits.
+        var exit: ReapedChildrenLedger.Exit {
+            ReapedChildrenLedger.Exit(pid: pid, parentPID: parentPID, seenTicks: cpuTicks &+ childrenTicks)
+        }
+    }
+
+    /// A process's children's CPU between the two passes of a scan: the growth read, and the
+    /// credits it is settled against once every exit of the scan is known.
+    private struct PendingChildrenCPU {
+        var growth: RateContext.ChildrenGrowth?
+        var carriedCredit: UInt64
+        var newCredit: UInt64 = 0
+        /// The growth less the credits, once settled.
+        var netTicks: UInt64 = 0
     }
 
     /// Opens the proc root; fails if it is not a readable directory.
@@ -107,10 +140,12 @@ public final class Collector {
         // held (a block this size is mapped and unmapped, see `HeapTuning`).
         var nextRecords: [ProcessRecord] = []
         nextRecords.reserveCapacity(pids.count)
+        childrenGrowth.removeAll(keepingCapacity: true)
+        ledger.beginScan()
         var unwalked = 0  // the first of the last scan's records the walk has not reached
         for pid in pids {
             while unwalked < records.count, records[unwalked].pid < pid {
-                records[unwalked].descriptors.close(returningTo: &descriptorBudget)  // exited
+                retire(&records[unwalked])
                 unwalked += 1
             }
             var last: ProcessRecord?
@@ -118,16 +153,19 @@ public final class Collector {
                 last = records[unwalked]
                 unwalked += 1
             }
-            if let (sample, record) = sampleProcess(
+            if let (sample, record, children) = sampleProcess(
                 pid, last: last, readsContainer: scope == .everyProcess, system: system, rates: rates,
                 unreadable: &unreadable)
             {
                 processes.append(sample)
                 nextRecords.append(record)
+                childrenGrowth.append(children)
             }
         }
-        for index in records.indices[unwalked...] { records[index].descriptors.close(returningTo: &descriptorBudget) }
+        for index in records.indices[unwalked...] { retire(&records[index]) }
         records = nextRecords
+        // `records` and `childrenGrowth` are parallel to `processes`: all were appended to together.
+        settleChildrenCPU(&processes, rates: rates)
 
         var lists: [TopList: [Int]] = [:]
         for list in TopList.allCases {
@@ -138,7 +176,6 @@ public final class Collector {
             lists[list] = indices
         }
         let selected = processes.indices.filter { processes[$0].ranks.isSelected }
-        // `records` is parallel to `processes`: both were appended to together.
         for index in selected where !records[index].containerIsKnown {
             processes[index].container = readContainer(processes[index].pid, &unreadable)
             records[index].container = processes[index].container
@@ -158,9 +195,12 @@ public final class Collector {
 
         var total = ResourceTotals()
         var others = ResourceTotals()
-        for process in processes {
+        for (index, process) in processes.enumerated() {
             total.add(process)
-            if !process.ranks.isSelected { others.add(process) }
+            if !process.ranks.isSelected {
+                others.add(process)
+                othersChildrenTicks &+= childrenGrowth[index].netTicks
+            }
         }
 
         let systemUsage = SystemUsage(system, since: previous?.system)
@@ -175,6 +215,7 @@ public final class Collector {
             selected: selected,
             total: total,
             others: others,
+            othersChildrenCPUSeconds: Double(othersChildrenTicks) / rates.clockTicksPerSecond,
             containers: containersPending ? [] : containerUsage(of: processes),
             containersPending: containersPending,
             system: systemUsage,
@@ -186,12 +227,11 @@ public final class Collector {
 
     /// Reads one process's files and computes its rates against `last`, the last scan's record
     /// of its PID; nil if it vanished or its `stat` is unreadable (counted in `unreadable`),
-    /// having closed the descriptors of `last`. Without `readsContainer`, a `cgroup` not read
-    /// yet is left for later.
+    /// having retired `last`. Without `readsContainer`, a `cgroup` not read yet is left for later.
     private func sampleProcess(
         _ pid: Int32, last: ProcessRecord?, readsContainer: Bool, system: SystemStat, rates: RateContext,
         unreadable: inout UnreadableCounts
-    ) -> (ProcessSample, ProcessRecord)? {
+    ) -> (ProcessSample, ProcessRecord, PendingChildrenCPU)? {
         // The descriptors of whichever process last had this PID: a read through them fails if
         // that process has exited, and `read` then opens the path afresh.
         var descriptors = last?.descriptors ?? KeptDescriptors()
@@ -201,6 +241,7 @@ public final class Collector {
             guard let parsed = ProcessStat.parse(try read(pid, "stat", keptIn: &descriptors.stat)) else {
                 unreadable.count(.malformed)
                 descriptors.close(returningTo: &descriptorBudget)
+                if let last { ledger.recordExit(last.exit) }
                 return nil
             }
             stat = parsed
@@ -208,6 +249,7 @@ public final class Collector {
         } catch {
             unreadable.count(error)
             descriptors.close(returningTo: &descriptorBudget)
+            if let last { ledger.recordExit(last.exit) }
             return nil
         }
         // Only `stat` decides whether the process is there: without `status` or `io` (denied,
@@ -218,6 +260,7 @@ public final class Collector {
 
         // A record of the same PID but another start time belongs to an earlier process.
         let known = last.flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
+        if let last, known == nil { ledger.recordExit(last.exit) }
         let sameProgram = known.map { stat.name.isEncoding($0.name) } ?? false
         let directoryOwner = try? procFS.directoryOwner(pid: pid)
         let uid: UInt32?
@@ -260,14 +303,50 @@ public final class Collector {
             ranks: TopRanks(),
             listeningPorts: []
         )
-        rates.apply(
-            to: &sample, cpuTicks: cpuTicks, startTicks: stat.startTicks, readAt: readAt,
-            known: known.map { ($0.cpuTicks, $0.io, $0.readAt) })
+        let reading = RateContext.Reading(
+            cpuTicks: cpuTicks, childrenTicks: stat.childrenTicks, io: io, readAt: readAt)
+        let growth = rates.apply(to: &sample, reading: reading, startTicks: stat.startTicks, known: known?.reading)
         let record = ProcessRecord(
-            pid: pid, startTicks: stat.startTicks, cpuTicks: cpuTicks, readAt: readAt, io: io, descriptors: descriptors, uid: uid,
+            pid: pid, parentPID: stat.parentPID, startTicks: stat.startTicks, cpuTicks: cpuTicks,
+            childrenTicks: stat.childrenTicks,
+            // Before this interval's net growth (added by `settleChildrenCPU`): the last count,
+            // or on a first sight all the children's CPU before the interval.
+            netChildrenTicks: known?.netChildrenTicks ?? stat.childrenTicks - (growth?.ticks ?? 0),
+            carriedCredit: 0, readAt: readAt, io: io, descriptors: descriptors, uid: uid,
             directoryOwner: directoryOwner, name: sample.name, container: sample.container,
             containerIsKnown: containerIsKnown)
-        return (sample, record)
+        return (sample, record, PendingChildrenCPU(growth: growth, carriedCredit: known?.carriedCredit ?? 0))
+    }
+
+    /// Drops the record of a process that has exited: closes its descriptors and leaves its
+    /// credit for its parent (`ReapedChildrenLedger`).
+    private func retire(_ record: inout ProcessRecord) {
+        record.descriptors.close(returningTo: &descriptorBudget)
+        ledger.recordExit(record.exit)
+    }
+
+    /// Sets each process's net children's CPU once the scan's exits are known: its growth less
+    /// the credits of the children it reaped, and updates the counters the next scan starts from.
+    private func settleChildrenCPU(_ processes: inout [ProcessSample], rates: RateContext) {
+        ledger.distributeCredits(
+            livePosition: { pid in
+                let index = processes.partitionPoint { $0.pid < pid }
+                return index < processes.count && processes[index].pid == pid ? index : nil
+            },
+            credit: { ticks, index in childrenGrowth[index].newCredit &+= ticks })
+        for index in processes.indices {
+            var pending = childrenGrowth[index]
+            var carry: UInt64 = 0
+            if let growth = pending.growth {
+                (pending.netTicks, carry) = ReapedChildrenLedger.settle(
+                    growth: growth.ticks, carried: pending.carriedCredit, new: pending.newCredit)
+                processes[index].childrenCPUPercent = rates.percent(ticks: pending.netTicks, over: growth.interval)
+            }
+            childrenGrowth[index] = pending
+            records[index].netChildrenTicks &+= pending.netTicks
+            records[index].carriedCredit = carry
+            processes[index].childrenCPUSeconds = Double(records[index].netChildrenTicks) / rates.clockTicksPerSecond
+        }
     }
 
     /// Reads `<pid>/<file>` (`stat` or `io`, one record each) through the descriptor in `kept`,
@@ -346,6 +425,6 @@ public final class Collector {
                 key: { containers[$0].usage.value(for: list) }, tieBreaker: { Int64($0) })
             for (rank, index) in indices.enumerated() { containers[index].ranks[list] = rank + 1 }
         }
-        return containers.sorted { ($0.usage.cpuPercent, $1.container.id) > ($1.usage.cpuPercent, $0.container.id) }
+        return containers.sorted { ($0.usage.totalCPUPercent, $1.container.id) > ($1.usage.totalCPUPercent, $0.container.id) }
     }
 }

@@ -28,6 +28,10 @@ public struct ProcessSample: Equatable, Sendable {
     public var user: String
     /// User plus system CPU time since the process started, in seconds.
     public var cpuSeconds: Double
+    /// CPU time of the children the process has reaped, less what the collector saw of them
+    /// alive (`ReapedChildrenLedger`), in seconds: the reaped children's whole CPU when the
+    /// collector first saw the process, plus the net growth of every interval since. A counter.
+    public var childrenCPUSeconds: Double = 0
     /// When the process started, in seconds since the Unix epoch.
     public var startTime: Double
     /// Resident set size, in bytes.
@@ -39,6 +43,9 @@ public struct ProcessSample: Equatable, Sendable {
     /// CPU use over the last interval; 100 is one core fully busy (top's convention, not ps's
     /// lifetime average). Nil when there is no earlier sample to compare with.
     public var cpuPercent: Double?
+    /// CPU use of reaped children over the same interval, net of what was seen of them alive:
+    /// the work of children too short-lived for a scan to see. Nil when `cpuPercent` is.
+    public var childrenCPUPercent: Double?
     /// Storage bytes read per second over the last interval; nil without two `io` samples.
     public var readBytesPerSecond: Double?
     /// Storage bytes written per second over the last interval; nil without two `io` samples.
@@ -54,6 +61,12 @@ public struct ProcessSample: Equatable, Sendable {
     public var commandLine: String? = nil
 
     public var pid: Int32 { identity.pid }
+
+    /// Own plus net children's CPU: what the process and the work it started used. The CPU
+    /// list's key, so a `make` or a shell whose children burn the CPU ranks by their work.
+    public var totalCPUPercent: Double? {
+        cpuPercent.map { $0 + (childrenCPUPercent ?? 0) }
+    }
 
     /// Storage bytes read plus written per second: the IO list's key.
     public var ioBytesPerSecond: Double? {

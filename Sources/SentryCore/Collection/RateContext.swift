@@ -6,40 +6,58 @@ struct RateContext {
     /// 100 per online CPU: no process can use more.
     var cpuPercentLimit: Double
 
-    /// Sets `sample`'s CPU percent and I/O rates from counters read at `readAt` (seconds since boot).
+    /// A process's counters at one reading.
+    struct Reading {
+        var cpuTicks: UInt64
+        /// Reaped children's CPU (`ProcessStat.childrenTicks`).
+        var childrenTicks: UInt64
+        var io: ProcessIO?
+        /// When the counters were read, in seconds since boot.
+        var readAt: Double
+    }
+
+    /// How much a process's reaped children's CPU grew over its interval (before
+    /// `ReapedChildrenLedger` takes off what was seen of them), and that interval.
+    struct ChildrenGrowth {
+        var ticks: UInt64
+        var interval: Double
+    }
+
+    /// Sets `sample`'s CPU percent and I/O rates from `reading`, and returns the growth of its
+    /// children's CPU over the same interval; nil (and no rates) without a baseline.
     ///
-    /// The baseline is the process's own previous sample (`known`), and the interval is the time
-    /// between the two readings, not between the two scans' starts: on a loaded machine a scan
-    /// is descheduled for a while, and a process read late in one scan and early in the next
+    /// The baseline is the process's own previous reading (`known`), and the interval is the
+    /// time between the two readings, not between the two scans' starts: on a loaded machine a
+    /// scan is descheduled for a while, and a process read late in one scan and early in the next
     /// would be given more CPU time than the interval held (a single thread at 115 % was seen).
     /// A process first seen now that started after the previous scan had zero of everything
     /// then, so all it used counts towards the interval since that scan, as in top. One that
     /// started earlier but was not seen (it was unreadable) gets no rate rather than a lifetime
     /// average.
-    func apply(
-        to sample: inout ProcessSample, cpuTicks: UInt64, startTicks: UInt64, readAt: Double,
-        known: (cpuTicks: UInt64, io: ProcessIO?, readAt: Double)?
-    ) {
-        guard let previousScan else { return }
-        let baseline: (cpuTicks: UInt64, io: ProcessIO?)
-        let since: Double
+    func apply(to sample: inout ProcessSample, reading: Reading, startTicks: UInt64, known: Reading?) -> ChildrenGrowth? {
+        guard let previousScan else { return nil }
+        let baseline: Reading
         if let known {
-            baseline = (known.cpuTicks, known.io)
-            since = known.readAt
+            baseline = known
         } else if Double(startTicks) / clockTicksPerSecond >= previousScan {
-            baseline = (0, ProcessIO(readBytes: 0, writeBytes: 0))
-            since = previousScan
+            baseline = Reading(cpuTicks: 0, childrenTicks: 0, io: ProcessIO(readBytes: 0, writeBytes: 0), readAt: previousScan)
         } else {
-            return
+            return nil
         }
-        let interval = readAt - since
-        guard interval > 0 else { return }
-        let cpuSeconds = Double(cpuTicks.subtractingSaturated(baseline.cpuTicks)) / clockTicksPerSecond
-        sample.cpuPercent = min(cpuSeconds / interval * 100, cpuPercentLimit)
-        if let io = sample.io, let earlier = baseline.io {
+        let interval = reading.readAt - baseline.readAt
+        guard interval > 0 else { return nil }
+        sample.cpuPercent = percent(ticks: reading.cpuTicks.subtractingSaturated(baseline.cpuTicks), over: interval)
+        if let io = reading.io, let earlier = baseline.io {
             sample.readBytesPerSecond = Double(io.readBytes.subtractingSaturated(earlier.readBytes)) / interval
             sample.writeBytesPerSecond = Double(io.writeBytes.subtractingSaturated(earlier.writeBytes)) / interval
         }
+        // A count that went backwards is no growth (and no negative rate).
+        return ChildrenGrowth(ticks: reading.childrenTicks.subtractingSaturated(baseline.childrenTicks), interval: interval)
+    }
+
+    /// CPU `ticks` over `interval` seconds in percent of one core, at most `cpuPercentLimit`.
+    func percent(ticks: UInt64, over interval: Double) -> Double {
+        min(Double(ticks) / clockTicksPerSecond / interval * 100, cpuPercentLimit)
     }
 }
 
@@ -47,7 +65,7 @@ extension ProcessSample {
     /// The key this process is ranked by in `list`.
     func value(for list: TopList) -> Double? {
         switch list {
-        case .cpu: cpuPercent
+        case .cpu: totalCPUPercent
         case .memory: Double(residentBytes)
         case .io: ioBytesPerSecond
         }
@@ -58,7 +76,7 @@ extension ResourceTotals {
     /// The key a group is ranked by in `list`.
     func value(for list: TopList) -> Double? {
         switch list {
-        case .cpu: cpuPercent
+        case .cpu: totalCPUPercent
         case .memory: Double(residentBytes)
         case .io: readBytesPerSecond + writeBytesPerSecond
         }

@@ -22,6 +22,9 @@ public struct Snapshot: Sendable {
     public var total: ResourceTotals
     /// The processes in no list, together: with the selected ones, they add up to `total`.
     public var others: ResourceTotals
+    /// Net children's CPU seconds of the processes in no list, summed over every interval since
+    /// the collector's first scan: a counter, whichever processes were in no list each time.
+    public var othersChildrenCPUSeconds: Double
     /// Every container with at least one process, by descending CPU; empty while
     /// `containersPending`.
     public var containers: [ContainerUsage]
@@ -32,6 +35,15 @@ public struct Snapshot: Sendable {
     public var system: SystemUsage
     /// Files that could not be read, by reason.
     public var unreadable: UnreadableCounts
+
+    /// The node's busy CPU (`/proc/stat`) that no process accounts for, own or net children's
+    /// CPU, in percent of one core; nil for the first scan. Top plus others plus this is the
+    /// node's busy CPU. It holds CPU the kernel spends outside any process (interrupts, steal),
+    /// children reaped without adding to a parent's children's CPU, and the difference between
+    /// each process's interval and the node's; it may be slightly negative.
+    public var unattributedCPUPercent: Double? {
+        system.busyPercent.map { $0 - total.totalCPUPercent }
+    }
 
     /// The selected processes, in PID order.
     public var selectedProcesses: [ProcessSample] { selected.map { processes[$0] } }
@@ -44,19 +56,8 @@ public struct Snapshot: Sendable {
         trimmed.processes = selectedProcesses
         trimmed.selected = Array(selected.indices)
         // Every list entry is in `selected`, which is sorted: its position there is its new index.
-        trimmed.lists = lists.mapValues { $0.map { selectedPosition(of: $0) } }
+        trimmed.lists = lists.mapValues { $0.map { index in selected.partitionPoint { $0 < index } } }
         return trimmed
-    }
-
-    /// Where `index` is in the sorted `selected`, found by binary search.
-    private func selectedPosition(of index: Int) -> Int {
-        var low = 0
-        var high = selected.count
-        while low < high {
-            let middle = (low + high) / 2
-            if selected[middle] < index { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }
 
@@ -64,18 +65,25 @@ public struct Snapshot: Sendable {
 public struct ResourceTotals: Equatable, Sendable {
     public var processCount = 0
     public var threads = 0
+    /// Own CPU, 100 = one core.
     public var cpuPercent = 0.0
+    /// Net children's CPU (`ProcessSample.childrenCPUPercent`).
+    public var childrenCPUPercent = 0.0
     public var residentBytes: UInt64 = 0
     public var readBytesPerSecond = 0.0
     public var writeBytesPerSecond = 0.0
 
     public init() {}
 
+    /// Own plus net children's CPU.
+    public var totalCPUPercent: Double { cpuPercent + childrenCPUPercent }
+
     /// Adds one process; missing rates count as zero.
     public mutating func add(_ process: ProcessSample) {
         processCount += 1
         threads += process.threads
         cpuPercent += process.cpuPercent ?? 0
+        childrenCPUPercent += process.childrenCPUPercent ?? 0
         residentBytes &+= process.residentBytes
         readBytesPerSecond += process.readBytesPerSecond ?? 0
         writeBytesPerSecond += process.writeBytesPerSecond ?? 0
@@ -96,6 +104,8 @@ public struct SystemUsage: Sendable {
     public var cpuCount: Int
     /// Busy share of all CPUs together, 0 to 1; nil for the first scan.
     public var busyFraction: Double?
+    /// Busy CPU of all CPUs together, 100 = one core; nil for the first scan.
+    public var busyPercent: Double? { busyFraction.map { $0 * Double(cpuCount) * 100 } }
     /// Busy share of each CPU, 0 to 1; empty for the first scan.
     public var perCPUBusyFraction: [Double]
     /// Boot time, in seconds since the Unix epoch.

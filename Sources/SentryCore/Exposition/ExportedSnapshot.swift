@@ -11,6 +11,10 @@ public struct ExportedSnapshot: Equatable, Sendable {
     /// The processes in no Top N list, together; nil if the scrape has none of the
     /// `proc_process_others_*` samples (before the exporter's first scan).
     public var others: ResourceTotals?
+    /// `Snapshot.othersChildrenCPUSeconds`.
+    public var othersChildrenCPUSeconds: Double?
+    /// `Snapshot.unattributedCPUPercent`; nil for the exporter's first scan.
+    public var unattributedCPUPercent: Double?
     /// The exported containers, by ID.
     public var containers: [ExportedContainer]
     /// The N of "Top N" (`--top-n`).
@@ -50,6 +54,8 @@ public struct ExportedSnapshot: Equatable, Sendable {
         let samples = SamplesByName(families)
         processes = ExportedProcess.all(in: samples)
         others = ResourceTotals.others(in: samples)
+        othersChildrenCPUSeconds = samples.value("proc_process_others_children_cpu_seconds_total")
+        unattributedCPUPercent = samples.value("proc_process_unattributed_cpu_percent")
         containers = ExportedContainer.all(in: samples)
         topN = samples.value("proc_sentry_top_n").flatMap(\.exactCount)
         scanDuration = samples.value("proc_sentry_scan_duration_seconds")
@@ -86,6 +92,9 @@ public struct ExportedProcess: Equatable, Sendable {
     /// CPU use over the last interval, in percent of one core; nil for the exporter's first scan.
     public var cpuPercent: Double?
     public var cpuSeconds: Double?
+    /// Net CPU of reaped children (`ProcessSample.childrenCPUPercent`, `childrenCPUSeconds`).
+    public var childrenCPUPercent: Double?
+    public var childrenCPUSeconds: Double?
     public var residentBytes: UInt64?
     /// Storage bytes per second over the last interval; nil without two readings of `/proc/PID/io`.
     public var readBytesPerSecond: Double?
@@ -121,6 +130,8 @@ extension ExportedProcess {
         }
         join("proc_process_top_cpu_percent") { $0.cpuPercent = $1.value }
         join("proc_process_top_cpu_seconds_total") { $0.cpuSeconds = $1.value }
+        join("proc_process_top_children_cpu_percent") { $0.childrenCPUPercent = $1.value }
+        join("proc_process_top_children_cpu_seconds_total") { $0.childrenCPUSeconds = $1.value }
         join("proc_process_top_memory_bytes") { $0.residentBytes = UInt64(exactly: $1.value) }
         join("proc_process_top_io_read_bytes_per_second") { $0.readBytesPerSecond = $1.value }
         join("proc_process_top_io_write_bytes_per_second") { $0.writeBytesPerSecond = $1.value }
@@ -181,12 +192,14 @@ extension ResourceTotals {
         guard !figures.isEmpty else { return nil }
         var totals = ResourceTotals()
         for (figure, value) in figures { figure.set(value, in: &totals) }
+        totals.childrenCPUPercent = samples.value("proc_process_others_children_cpu_percent") ?? 0
         return totals
     }
 }
 
 /// The figures of a `ResourceTotals` that the exporter writes, for the others and for each
-/// container alike.
+/// container alike. A container's `cpu_percent` is its processes' own plus children's CPU, so
+/// it is read into `cpuPercent`, with `childrenCPUPercent` 0.
 private enum TotalsFigure: CaseIterable {
     case cpuPercent, residentBytes, readBytesPerSecond, writeBytesPerSecond, processCount
 

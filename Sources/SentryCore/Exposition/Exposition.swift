@@ -40,7 +40,7 @@ public struct Exposition {
     private func write(_ snapshot: Snapshot?, to writer: inout ExpositionWriter) {
         if let snapshot {
             writeProcesses(snapshot, to: &writer)
-            writeOthers(snapshot.others, to: &writer)
+            writeOthers(snapshot, to: &writer)
             writeContainers(snapshot.containers, to: &writer)
             writeScan(snapshot, to: &writer)
         }
@@ -73,6 +73,14 @@ public struct Exposition {
         each(
             "proc_process_top_cpu_seconds_total", .counter,
             "User plus system CPU time since the process started, in seconds.", \.cpuSeconds)
+        each(
+            "proc_process_top_children_cpu_percent", .gauge,
+            "CPU use of the process's reaped children over the last scan interval, less what was seen of them alive, in percent of one core.",
+            \.childrenCPUPercent)
+        each(
+            "proc_process_top_children_cpu_seconds_total", .counter,
+            "CPU time of the process's reaped children, less what was seen of them alive, in seconds.",
+            \.childrenCPUSeconds)
         each(
             "proc_process_top_memory_bytes", .gauge, "Resident set size (RSS), in bytes.",
             { Double($0.residentBytes) })
@@ -128,14 +136,23 @@ public struct Exposition {
         }
     }
 
-    private func writeOthers(_ others: ResourceTotals, to writer: inout ExpositionWriter) {
-        func one(_ name: StaticString, _ help: String, _ value: Double) {
-            writer.family(name, .gauge, help: help)
+    private func writeOthers(_ snapshot: Snapshot, to writer: inout ExpositionWriter) {
+        let others = snapshot.others
+        func one(_ name: StaticString, _ help: String, _ value: Double, type: ExpositionWriter.MetricType = .gauge) {
+            writer.family(name, type, help: help)
             writer.sample(name, value)
         }
         one(
             "proc_process_others_cpu_percent",
             "CPU use of all processes in no Top N list, in percent of one core.", others.cpuPercent)
+        one(
+            "proc_process_others_children_cpu_percent",
+            "CPU use of the reaped children of all processes in no Top N list, less what was seen of them alive, in percent of one core.",
+            others.childrenCPUPercent)
+        one(
+            "proc_process_others_children_cpu_seconds_total",
+            "CPU time of the reaped children of the processes in no Top N list at each scan, less what was seen of them alive, in seconds since the exporter started.",
+            snapshot.othersChildrenCPUSeconds, type: .counter)
         one(
             "proc_process_others_memory_bytes",
             "Resident memory of all processes in no Top N list, in bytes.", Double(others.residentBytes))
@@ -146,6 +163,13 @@ public struct Exposition {
             "proc_process_others_io_write_bytes_per_second",
             "Storage bytes written per second by all processes in no Top N list.", others.writeBytesPerSecond)
         one("proc_process_others_processes", "Number of processes in no Top N list.", Double(others.processCount))
+
+        // Absent for the first scan, as every rate is.
+        guard let unattributed = snapshot.unattributedCPUPercent else { return }
+        one(
+            "proc_process_unattributed_cpu_percent",
+            "The node's busy CPU (/proc/stat) over the last scan interval that no process accounts for, own or children's, in percent of one core; top plus others plus this is the node's busy CPU.",
+            unattributed)
     }
 
     // MARK: - Containers
@@ -160,8 +184,9 @@ public struct Exposition {
             for (container, labels) in zip(exported, labels) { writer.sample(name, labels, value(container.usage)) }
         }
         each(
-            "proc_container_cpu_percent", "CPU use of all processes of the container, in percent of one core.",
-            \.cpuPercent)
+            "proc_container_cpu_percent",
+            "CPU use of all processes of the container and of the children they reaped (net), in percent of one core.",
+            \.totalCPUPercent)
         each(
             "proc_container_memory_bytes", "Resident memory of all processes of the container, in bytes.",
             { Double($0.residentBytes) })

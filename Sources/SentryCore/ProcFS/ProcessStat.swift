@@ -14,6 +14,12 @@ public struct ProcessStat: Equatable, Sendable {
     public var userTicks: UInt64
     /// Time scheduled in kernel mode, in clock ticks (field 15).
     public var systemTicks: UInt64
+    /// User time of the children this process has waited for, with their own waited-for
+    /// descendants', in clock ticks (field 16, `cutime`). It grows when a child is reaped, by
+    /// all that child used.
+    public var childrenUserTicks: UInt64
+    /// Kernel time of the children this process has waited for, in clock ticks (field 17, `cstime`).
+    public var childrenSystemTicks: UInt64
     /// Number of threads (field 20).
     public var threads: Int
     /// Time the process started after system boot, in clock ticks (field 22).
@@ -31,6 +37,9 @@ public struct ProcessStat: Equatable, Sendable {
 
     /// User plus system time, in clock ticks.
     public var cpuTicks: UInt64 { userTicks &+ systemTicks }
+
+    /// User plus system time of the reaped children, in clock ticks.
+    public var childrenTicks: UInt64 { childrenUserTicks &+ childrenSystemTicks }
 
     /// Parses the file's single line; nil if it does not have the documented shape.
     ///
@@ -57,8 +66,11 @@ public struct ProcessStat: Equatable, Sendable {
         guard let userTicks = fields.readDecimal(),  // 14
             let systemTicks = fields.readDecimal()  // 15
         else { return nil }
+        guard let childrenUserTicks = fields.readSignedDecimal(),  // 16
+            let childrenSystemTicks = fields.readSignedDecimal()  // 17
+        else { return nil }
         fields.skipBlanks()
-        fields.skipFields(4)  // 16 cutime, 17 cstime, 18 priority, 19 nice
+        fields.skipFields(2)  // 18 priority, 19 nice
         guard let threads = fields.readDecimal() else { return nil }  // 20
         fields.skipBlanks()
         fields.skipField()  // 21 itrealvalue
@@ -74,6 +86,9 @@ public struct ProcessStat: Equatable, Sendable {
             flags: flags,
             userTicks: userTicks,
             systemTicks: systemTicks,
+            // Printed as signed clock_t; never negative in practice.
+            childrenUserTicks: UInt64(max(childrenUserTicks, 0)),
+            childrenSystemTicks: UInt64(max(childrenSystemTicks, 0)),
             threads: Int(clamping: threads),
             startTicks: startTicks,
             virtualBytes: virtualBytes,

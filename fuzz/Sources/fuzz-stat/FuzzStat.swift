@@ -19,6 +19,7 @@ public func fuzzStat(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     precondition(stat.pid >= 0, "negative PID")
     _ = stat.cpuTicks
+    _ = stat.childrenTicks
     _ = stat.isKernelThread
     _ = stat.state.description
     return 0
