@@ -23,6 +23,7 @@ final class Scanner: @unchecked Sendable {
     private var warnedAboutPermissions = false
     private var warnedAboutPasswd = false
     private var warnedAboutDescriptors = false
+    private var warnedAboutAccounting = false
 
     init(collector: Collector, store: ExpositionStore, interval: ScanInterval, version: String, logger: Logger) {
         self.collector = collector
@@ -103,6 +104,17 @@ final class Scanner: @unchecked Sendable {
             logger.warning(
                 "Out of file descriptors to keep open between scans; the processes beyond are read the slower way. Raise the hard RLIMIT_NOFILE (LimitNOFILE=, ulimit -n)",
                 metadata: ["processes": "\(snapshot.processes.count)"])
+        }
+        let unaccounted = snapshot.containerAccountingUnreadable
+        if !warnedAboutAccounting, unaccounted != UnreadableCounts() {
+            warnedAboutAccounting = true
+            logger.warning(
+                "Some containers' cgroup CPU accounting is not readable; proc_container_cgroup_cpu_* leave them out (proc_sentry_containers_unaccounted says why)",
+                metadata: [
+                    "path.sysfs": "\(collector.configuration.sysRoot)", "absent": "\(unaccounted.vanished)",
+                    "permission_denied": "\(unaccounted.permissionDenied)", "malformed": "\(unaccounted.malformed)",
+                    "failed": "\(unaccounted.failed)",
+                ])
         }
         if !warnedAboutPasswd, case .failed(let failure) = collector.userNamesRefresh {
             warnedAboutPasswd = true

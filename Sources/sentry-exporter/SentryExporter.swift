@@ -64,6 +64,9 @@ struct SentryExporter: ParsableCommand {
     @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
     var passwdPath = "/etc/passwd"
 
+    @Option(name: .customLong("path.sysfs"), help: "Mount point of sysfs, for containers' cgroup CPU accounting.")
+    var sysRoot = "/sys"
+
     @Flag(
         name: .customLong("collector.cmdline"), inversion: .prefixedNo,
         help: "Export the command line of each selected process (proc_process_top_cmdline_info). Off by default: command lines often hold secrets.")
@@ -123,7 +126,8 @@ struct SentryExporter: ParsableCommand {
         let logger = makeLogger()
         let security = try loadWebSecurity()
         let configuration = CollectorConfiguration(
-            procRoot: procRoot, passwdPath: passwdPath, topN: try effectiveTopN, collectsCommandLines: collectsCommandLines)
+            procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN,
+            collectsCommandLines: collectsCommandLines)
         let collector: Collector
         do {
             collector = try Collector(configuration: configuration)
@@ -150,7 +154,7 @@ struct SentryExporter: ParsableCommand {
             "Starting proc-sentry on \(address)",
             metadata: [
                 "version": "\(Self.version)", "telemetry_path": "\(telemetryPath)", "top_n": "\(configuration.topN)",
-                "scan_interval": "\(scanInterval)", "path_procfs": "\(procRoot)",
+                "scan_interval": "\(scanInterval)", "path_procfs": "\(procRoot)", "path_sysfs": "\(sysRoot)",
                 "tls": "\(security.tls != nil)", "basic_auth": "\(security.authenticator != nil)",
                 "collector_cmdline": "\(collectsCommandLines)",
             ])

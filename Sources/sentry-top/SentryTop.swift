@@ -30,6 +30,9 @@ struct SentryTop: ParsableCommand {
     @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
     var passwdPath = "/etc/passwd"
 
+    @Option(name: .customLong("path.sysfs"), help: "Mount point of sysfs, for containers' cgroup CPU accounting.")
+    var sysRoot = "/sys"
+
     @Option(name: [.short, .customLong("delay")], help: "Seconds between refreshes.")
     var delay = 1.5
 
@@ -115,7 +118,8 @@ struct SentryTop: ParsableCommand {
         }
         do {
             return try LocalSource(
-                configuration: CollectorConfiguration(procRoot: procRoot, passwdPath: passwdPath, topN: try effectiveTopN))
+                configuration: CollectorConfiguration(
+                    procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN))
         } catch {
             throw RunError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
         }

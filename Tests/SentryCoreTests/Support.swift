@@ -36,6 +36,8 @@ final class ManualClock: ScanClock, @unchecked Sendable {
 final class FakeProc {
     let root: String
     let passwd: String
+    /// A sysfs root beside the tree, empty until a test writes cgroup files into it (`writeSys`).
+    let sysRoot: String
 
     /// An empty tree with a two-CPU `/proc/stat`, or a copy of `template` (such as the fixture tree).
     init(copying template: String? = nil) throws {
@@ -45,6 +47,7 @@ final class FakeProc {
         let base = scratch.appendingPathComponent("proc-sentry-\(UUID().uuidString)")
         root = base.appendingPathComponent("proc").path
         passwd = base.appendingPathComponent("passwd").path
+        sysRoot = base.appendingPathComponent("sys").path
         try FileManager.default.createDirectory(atPath: base.path, withIntermediateDirectories: true)
         // Readable by the unprivileged user permission tests switch to.
         chmod(base.path, 0o755)
@@ -91,10 +94,17 @@ final class FakeProc {
         try? FileManager.default.removeItem(atPath: "\(root)/\(pid)")
     }
 
+    /// Writes a file under the sysfs root (`fs/cgroup/...`).
+    func writeSys(_ relativePath: String, _ contents: String) {
+        guard mkdir(sysRoot, 0o755) == 0 || errno == EEXIST else { fatalError("mkdir \(sysRoot): errno \(errno)") }
+        write(relativePath, contents, under: sysRoot)
+    }
+
     /// Writes a file, creating the directories on its way.
     ///
     /// With plain system calls: trees of hundreds of processes took Foundation seconds to write.
-    func write(_ relativePath: String, _ contents: String) {
+    func write(_ relativePath: String, _ contents: String, under root: String? = nil) {
+        let root = root ?? self.root
         let path = "\(root)/\(relativePath)"
         var directory = root
         for component in relativePath.split(separator: "/").dropLast() {
@@ -113,7 +123,8 @@ final class FakeProc {
     func collector(topN: Int = 50, clock: any ScanClock) throws -> Collector {
         try Collector(
             configuration: CollectorConfiguration(
-                procRoot: root, passwdPath: passwd, topN: topN, clockTicksPerSecond: 100, pageSize: 4096),
+                procRoot: root, passwdPath: passwd, sysRoot: sysRoot, topN: topN, clockTicksPerSecond: 100,
+                pageSize: 4096),
             clock: clock)
     }
 }

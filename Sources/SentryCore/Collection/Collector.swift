@@ -28,6 +28,7 @@ public final class Collector {
     private var portResolver: ListeningPortResolver
     private var descriptorBudget: DescriptorBudget
     private var ledger = ReapedChildrenLedger()
+    private let containerAccounting: ContainerCPUAccounting
     /// `Snapshot.othersChildrenCPUSeconds`, in clock ticks.
     private var othersChildrenTicks: UInt64 = 0
     // Reused between scans so the steady state allocates no per-process storage.
@@ -105,6 +106,7 @@ public final class Collector {
         self.clock = clock
         procFS = try ProcFS(root: configuration.procRoot)
         userNames = UserNames(path: configuration.passwdPath)
+        containerAccounting = ContainerCPUAccounting(sysRoot: configuration.sysRoot)
         portResolver = ListeningPortResolver(procFS: procFS, maximumPerProcess: configuration.maximumPortsPerProcess)
         descriptorBudget = configuration.keptDescriptorLimit.map(DescriptorBudget.init(available:))
             ?? (procFS.selfPID != nil ? .fromResourceLimit(reserve: 1024) : DescriptorBudget(available: 0))
@@ -203,6 +205,13 @@ public final class Collector {
             }
         }
 
+        var containers: [ContainerUsage] = []
+        var containerAccountingUnreadable = UnreadableCounts()
+        if !containersPending {
+            containers = containerUsage(of: processes)
+            containerAccounting.update(&containers, clock: clock, rates: rates, unreadable: &containerAccountingUnreadable)
+            rankContainers(&containers)
+        }
         let systemUsage = SystemUsage(system, since: previous?.system)
         previous = (start, system)
         return Snapshot(
@@ -216,10 +225,11 @@ public final class Collector {
             total: total,
             others: others,
             othersChildrenCPUSeconds: Double(othersChildrenTicks) / rates.clockTicksPerSecond,
-            containers: containersPending ? [] : containerUsage(of: processes),
+            containers: containers,
             containersPending: containersPending,
             system: systemUsage,
-            unreadable: unreadable
+            unreadable: unreadable,
+            containerAccountingUnreadable: containerAccountingUnreadable
         )
     }
 
@@ -392,10 +402,14 @@ public final class Collector {
         }
     }
 
-    /// The container named by `cgroup`; nil for a host process or if the file cannot be read.
+    /// The container named by `cgroup`, whose accounting it also locates; nil for a host process
+    /// or if the file cannot be read.
     private func readContainer(_ pid: Int32, _ unreadable: inout UnreadableCounts) -> Container? {
         do {
-            return Container(cgroupFile: try procFS.read(pid: pid, "cgroup", shape: .oneRecord))
+            let bytes = try procFS.read(pid: pid, "cgroup", shape: .oneRecord)
+            guard let container = Container(cgroupFile: bytes) else { return nil }
+            containerAccounting.locate(container, cgroupFile: bytes)
+            return container
         } catch {
             unreadable.count(error)
             return nil
@@ -404,7 +418,7 @@ public final class Collector {
 
     // MARK: - Containers
 
-    /// Sums every process of each container, then ranks containers by the same three keys.
+    /// Sums every process of each container.
     private func containerUsage(of processes: [ProcessSample]) -> [ContainerUsage] {
         var indexByID: [String: Int] = [:]
         var containers: [ContainerUsage] = []
@@ -419,12 +433,17 @@ public final class Collector {
                 containers.append(ContainerUsage(container: container, usage: usage, ranks: TopRanks()))
             }
         }
+        return containers
+    }
+
+    /// Ranks containers by the same three keys, and orders them by CPU.
+    private func rankContainers(_ containers: inout [ContainerUsage]) {
         for list in TopList.allCases {
             let indices = selection.select(
                 configuration.topN, from: containers.count,
-                key: { containers[$0].usage.value(for: list) }, tieBreaker: { Int64($0) })
+                key: { containers[$0].value(for: list) }, tieBreaker: { Int64($0) })
             for (rank, index) in indices.enumerated() { containers[index].ranks[list] = rank + 1 }
         }
-        return containers.sorted { ($0.usage.totalCPUPercent, $1.container.id) > ($1.usage.totalCPUPercent, $0.container.id) }
+        containers.sort { ($0.value(for: .cpu) ?? 0, $1.container.id) > ($1.value(for: .cpu) ?? 0, $0.container.id) }
     }
 }

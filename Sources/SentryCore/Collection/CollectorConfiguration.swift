@@ -6,6 +6,8 @@ public struct CollectorConfiguration: Sendable {
     public var procRoot: String
     /// The passwd file user names come from (`--path.passwd`).
     public var passwdPath: String
+    /// Where sysfs is mounted (`--path.sysfs`), for containers' cgroup CPU accounting.
+    public var sysRoot: String
     /// How many processes each Top N list holds (`--top-n`).
     public var topN: Int
     /// Listening ports kept per process (the lowest ones), so one process cannot add unbounded series.
@@ -50,6 +52,7 @@ public struct CollectorConfiguration: Sendable {
     public init(
         procRoot: String = ProcFS.defaultRoot,
         passwdPath: String = "/etc/passwd",
+        sysRoot: String = "/sys",
         topN: Int = CollectorConfiguration.defaultTopN,
         maximumPortsPerProcess: Int = 16,
         collectsCommandLines: Bool = false,
@@ -59,6 +62,7 @@ public struct CollectorConfiguration: Sendable {
     ) {
         self.procRoot = procRoot
         self.passwdPath = passwdPath
+        self.sysRoot = sysRoot
         self.topN = topN
         self.maximumPortsPerProcess = maximumPortsPerProcess
         self.collectsCommandLines = collectsCommandLines

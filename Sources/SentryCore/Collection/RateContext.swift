@@ -57,7 +57,12 @@ struct RateContext {
 
     /// CPU `ticks` over `interval` seconds in percent of one core, at most `cpuPercentLimit`.
     func percent(ticks: UInt64, over interval: Double) -> Double {
-        min(Double(ticks) / clockTicksPerSecond / interval * 100, cpuPercentLimit)
+        percent(seconds: Double(ticks) / clockTicksPerSecond, over: interval)
+    }
+
+    /// CPU `seconds` over `interval` seconds in percent of one core, at most `cpuPercentLimit`.
+    func percent(seconds: Double, over interval: Double) -> Double {
+        min(seconds / interval * 100, cpuPercentLimit)
     }
 }
 
@@ -72,13 +77,14 @@ extension ProcessSample {
     }
 }
 
-extension ResourceTotals {
-    /// The key a group is ranked by in `list`.
+extension ContainerUsage {
+    /// The key a container is ranked by in `list`. By CPU, the cgroup's accounting where it was
+    /// read (it holds exited processes' CPU exactly), else its processes' own and children's.
     func value(for list: TopList) -> Double? {
         switch list {
-        case .cpu: totalCPUPercent
-        case .memory: Double(residentBytes)
-        case .io: readBytesPerSecond + writeBytesPerSecond
+        case .cpu: cgroupCPUPercent ?? usage.totalCPUPercent
+        case .memory: Double(usage.residentBytes)
+        case .io: usage.readBytesPerSecond + usage.writeBytesPerSecond
         }
     }
 }

@@ -35,6 +35,9 @@ public struct Snapshot: Sendable {
     public var system: SystemUsage
     /// Files that could not be read, by reason.
     public var unreadable: UnreadableCounts
+    /// Containers whose cgroup CPU accounting could not be read, by reason (`.vanished`: there
+    /// is none, see `ContainerCPUAccounting.update`).
+    public var containerAccountingUnreadable = UnreadableCounts()
 
     /// The node's busy CPU (`/proc/stat`) that no process accounts for, own or net children's
     /// CPU, in percent of one core; nil for the first scan. Top plus others plus this is the
@@ -96,6 +99,12 @@ public struct ContainerUsage: Sendable {
     public var usage: ResourceTotals
     /// Which Top N container lists the container is in; only containers in one are exported.
     public var ranks: TopRanks
+    /// CPU time the kernel charged to the container's cgroup, exited processes' included
+    /// (`ContainerCPUAccounting`), in seconds; nil if its accounting could not be read.
+    public var cgroupCPUSeconds: Double? = nil
+    /// The same over the interval since the previous scan, 100 = one core; nil also on the
+    /// container's first reading.
+    public var cgroupCPUPercent: Double? = nil
 }
 
 /// Whole-machine CPU use over the last interval.

@@ -165,6 +165,9 @@ public struct ExportedContainer: Equatable, Sendable {
     public var podUID: String?
     /// Its processes together; `threads` is not exported and stays 0.
     public var usage = ResourceTotals()
+    /// `ContainerUsage.cgroupCPUPercent` and `cgroupCPUSeconds`.
+    public var cgroupCPUPercent: Double? = nil
+    public var cgroupCPUSeconds: Double? = nil
 }
 
 extension ExportedContainer {
@@ -172,13 +175,18 @@ extension ExportedContainer {
     /// from its first sample.
     fileprivate static func all(in samples: SamplesByName) -> [ExportedContainer] {
         var containers: [String: ExportedContainer] = [:]
-        for figure in TotalsFigure.allCases {
-            for sample in samples["proc_container_" + figure.suffix] {
+        func join(_ name: String, _ update: (inout ExportedContainer, Double) -> Void) {
+            for sample in samples[name] {
                 guard let id = sample.label("container_id") else { continue }
                 let podUID = sample.label("pod_uid").flatMap { $0.isEmpty ? nil : $0 }
-                figure.set(sample.value, in: &containers[id, default: ExportedContainer(id: id, podUID: podUID)].usage)
+                update(&containers[id, default: ExportedContainer(id: id, podUID: podUID)], sample.value)
             }
         }
+        for figure in TotalsFigure.allCases {
+            join("proc_container_" + figure.suffix) { figure.set($1, in: &$0.usage) }
+        }
+        join("proc_container_cgroup_cpu_percent") { $0.cgroupCPUPercent = $1 }
+        join("proc_container_cgroup_cpu_seconds_total") { $0.cgroupCPUSeconds = $1 }
         return containers.values.sorted { $0.id < $1.id }
     }
 }

@@ -179,24 +179,37 @@ public struct Exposition {
         let labels = exported.map {
             LabelSet(["container_id": $0.container.id, "pod_uid": $0.container.podUID ?? ""])
         }
-        func each(_ name: StaticString, _ help: String, _ value: (ResourceTotals) -> Double) {
-            writer.family(name, .gauge, help: help)
-            for (container, labels) in zip(exported, labels) { writer.sample(name, labels, value(container.usage)) }
+        func each(
+            _ name: StaticString, _ help: String, type: ExpositionWriter.MetricType = .gauge,
+            _ value: (ContainerUsage) -> Double?
+        ) {
+            writer.family(name, type, help: help)
+            for (container, labels) in zip(exported, labels) {
+                if let value = value(container) { writer.sample(name, labels, value) }
+            }
         }
         each(
             "proc_container_cpu_percent",
             "CPU use of all processes of the container and of the children they reaped (net), in percent of one core.",
-            \.totalCPUPercent)
+            \.usage.totalCPUPercent)
+        each(
+            "proc_container_cgroup_cpu_percent",
+            "CPU use the kernel charged to the container's cgroup over the last scan interval, exited processes included, in percent of one core.",
+            \.cgroupCPUPercent)
+        each(
+            "proc_container_cgroup_cpu_seconds_total",
+            "CPU time the kernel charged to the container's cgroup (cpu.stat usage_usec, or cpuacct.usage), in seconds.",
+            type: .counter, \.cgroupCPUSeconds)
         each(
             "proc_container_memory_bytes", "Resident memory of all processes of the container, in bytes.",
-            { Double($0.residentBytes) })
+            { Double($0.usage.residentBytes) })
         each(
             "proc_container_io_read_bytes_per_second",
-            "Storage bytes read per second by all processes of the container.", \.readBytesPerSecond)
+            "Storage bytes read per second by all processes of the container.", \.usage.readBytesPerSecond)
         each(
             "proc_container_io_write_bytes_per_second",
-            "Storage bytes written per second by all processes of the container.", \.writeBytesPerSecond)
-        each("proc_container_processes", "Number of processes in the container.", { Double($0.processCount) })
+            "Storage bytes written per second by all processes of the container.", \.usage.writeBytesPerSecond)
+        each("proc_container_processes", "Number of processes in the container.", { Double($0.usage.processCount) })
     }
 
     // MARK: - Health
@@ -225,6 +238,16 @@ public struct Exposition {
             ("malformed", unreadable.malformed), ("failed", unreadable.failed),
         ] {
             writer.sample("proc_sentry_scan_unreadable_files", LabelSet(["reason": reason]), count)
+        }
+        writer.family(
+            "proc_sentry_containers_unaccounted", .gauge,
+            help: "Containers whose cgroup CPU accounting the last scan could not read, by reason (absent: no accounting under --path.sysfs names the container).")
+        let accounting = snapshot.containerAccountingUnreadable
+        for (reason, count) in [
+            ("absent", accounting.vanished), ("permission_denied", accounting.permissionDenied),
+            ("malformed", accounting.malformed), ("failed", accounting.failed),
+        ] {
+            writer.sample("proc_sentry_containers_unaccounted", LabelSet(["reason": reason]), count)
         }
     }
 

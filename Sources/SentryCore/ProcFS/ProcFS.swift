@@ -4,7 +4,8 @@ import Glibc
 ///
 /// Every path the collector reads is relative to `root`, so tests point it at a fixture tree
 /// and containers at the host's `/proc` mounted elsewhere (`--path.procfs`). No other type
-/// spells out `/proc`.
+/// spells out `/proc`. The cgroup filesystem renders its files the same way, and
+/// `ContainerCPUAccounting` reads it through an instance rooted there.
 ///
 /// An instance is confined to one thread: its buffer is shared by consecutive reads.
 public final class ProcFS {
@@ -83,7 +84,21 @@ public final class ProcFS {
 
     /// Opens a file for `read(descriptor:)`; the caller closes it.
     func open(_ path: ProcPath) throws(ReadFailure) -> Int32 {
-        let fd = path.withCString { openat(rootFD, $0, O_RDONLY | O_CLOEXEC | O_NOCTTY) }
+        try Self.checked(path.withCString { openat(rootFD, $0, Self.openFlags) })
+    }
+
+    /// Reads a whole file at `path` relative to the root, a path of any length (the directory of
+    /// a cgroup, say), as `read(_:shape:)` does.
+    public func read(relativePath path: String, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
+        let fd = try Self.checked(path.withCString { openat(rootFD, $0, Self.openFlags) })
+        defer { close(fd) }
+        return try read(descriptor: fd, shape: shape)
+    }
+
+    private static let openFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY
+
+    /// `fd`, or the failure `errno` names if it is negative.
+    private static func checked(_ fd: Int32) throws(ReadFailure) -> Int32 {
         guard fd >= 0 else { throw ReadFailure(errno: errno) }
         return fd
     }

@@ -31,16 +31,15 @@ public struct Container: Hashable, Sendable {
     public init?(cgroupFile bytes: UnsafeRawBufferPointer) {
         for pass in 0..<2 {
             let wantsUnified = pass == 0
-            var lineStart = 0
-            while lineStart < bytes.count {
-                let lineEnd = Self.firstIndex(of: UInt8(ascii: "\n"), in: bytes, lineStart..<bytes.count) ?? bytes.count
-                if let (isUnified, path) = Self.path(ofLine: lineStart..<lineEnd, in: bytes), isUnified == wantsUnified,
-                    let container = Container(path: path, in: bytes)
-                {
-                    self = container
-                    return
-                }
-                lineStart = lineEnd + 1
+            var found: Container?
+            Self.forEachLine(of: bytes) { line in
+                guard line.isUnified == wantsUnified else { return true }
+                found = Container(path: line.path, in: bytes)
+                return found == nil
+            }
+            if let found {
+                self = found
+                return
             }
         }
         return nil
@@ -55,14 +54,28 @@ public struct Container: Hashable, Sendable {
         self = container
     }
 
-    /// The path of one `hierarchy-ID:controllers:path` line, and whether it is the unified
-    /// (v2) hierarchy's line, `0::<path>`.
-    private static func path(ofLine line: Range<Int>, in bytes: UnsafeRawBufferPointer) -> (isUnified: Bool, path: Range<Int>)? {
-        guard let first = firstIndex(of: UInt8(ascii: ":"), in: bytes, line),
-            let second = firstIndex(of: UInt8(ascii: ":"), in: bytes, first + 1..<line.upperBound)
-        else { return nil }
-        let isUnified = first == line.lowerBound + 1 && bytes[line.lowerBound] == UInt8(ascii: "0") && second == first + 1
-        return (isUnified, second + 1..<line.upperBound)
+    /// One `hierarchy-ID:controllers:path` line of a `/proc/<pid>/cgroup` file, as ranges of its bytes.
+    struct Line {
+        /// Whether this is the unified (v2) hierarchy's line, `0::<path>`.
+        var isUnified: Bool
+        /// The comma-separated controllers of a v1 hierarchy (`cpu,cpuacct`); empty for v2.
+        var controllers: Range<Int>
+        /// Everything after the second colon, since the path itself may contain colons.
+        var path: Range<Int>
+    }
+
+    /// Calls `body` with each well-formed line of a cgroup file, in file order, while it returns true.
+    static func forEachLine(of bytes: UnsafeRawBufferPointer, _ body: (Line) -> Bool) {
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let lineEnd = firstIndex(of: UInt8(ascii: "\n"), in: bytes, lineStart..<bytes.count) ?? bytes.count
+            defer { lineStart = lineEnd + 1 }
+            guard let first = firstIndex(of: UInt8(ascii: ":"), in: bytes, lineStart..<lineEnd),
+                let second = firstIndex(of: UInt8(ascii: ":"), in: bytes, first + 1..<lineEnd)
+            else { continue }
+            let isUnified = first == lineStart + 1 && bytes[lineStart] == UInt8(ascii: "0") && second == first + 1
+            guard body(Line(isUnified: isUnified, controllers: first + 1..<second, path: second + 1..<lineEnd)) else { return }
+        }
     }
 
     /// Searches `path` from its last component upwards for one that holds a container ID.
