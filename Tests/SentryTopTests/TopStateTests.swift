@@ -83,8 +83,9 @@ struct TopStateTests {
     @Test("< and > move the sort column; I inverts; F6 chooses")
     func sortKeys() {
         var state = TopState(delay: 1.5)
+        // From the CPU tab's own order (own plus children's CPU), > moves to CHLD%, right of CPU%.
         state.press(.character(">"))
-        #expect(state.sortOrder.column == ProcessColumns.memory)
+        #expect(state.sortOrder.column == ProcessColumns.index(of: "CHLD%"))
         state.press(.character("<"), .character("<"))
         #expect(state.sortOrder.column == ProcessColumns.user)
         #expect(state.pids() == [30, 20, 10])  // alice, postgres, root

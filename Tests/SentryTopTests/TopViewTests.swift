@@ -55,12 +55,12 @@ struct TopViewTests {
         var state = TopState(delay: 1.5)
         state.showsAllProcesses = true
         state.filter = "日本"
-        let frame = render(state, width: 75)
-        let layout = TopLayout(width: 75, height: 24, cpuCount: 2, tab: .cpu)
+        let frame = render(state, width: 79)
+        let layout = TopLayout(width: 79, height: 24, cpuCount: 2, tab: .cpu)
         let line = frame.text(of: layout.firstTableRow)
         #expect(line.contains("日本 "))  // the NAME column is 5 wide here: two 2-cell characters and a pad
         #expect(!line.contains("日本語"))
-        #expect(TextWidth.width(line) == 75)
+        #expect(TextWidth.width(line) == 79)
     }
 
     @Test("the Containers tab lists containers with pod UID and runtime")

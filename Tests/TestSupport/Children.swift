@@ -84,6 +84,50 @@ public enum Workload {
             script, [String(mebibytes), String(niceness), hexName] + extraArguments, label: "memory")
     }
 
+    /// A parent that forks short-lived children one after another and waits for each: every
+    /// child burns `burnMilliseconds` of CPU and exits, so together they keep about one core
+    /// busy (100 to 200 children a second with the default) while no scan sees most of them.
+    /// With `cgroup`, it first moves itself (and so its children) into that cgroup directory.
+    public static func forkingParent(burnMilliseconds: Int = 6, cgroup: String? = nil) async throws -> ChildProcess {
+        let script = preamble + """
+            if sys.argv[2]:
+                with open(sys.argv[2] + '/cgroup.procs', 'w') as procs:
+                    procs.write(str(os.getpid()))
+            burn = int(sys.argv[1]) / 1000
+            print('ready', flush=True)
+            while alive():
+                child = os.fork()
+                if child == 0:
+                    start = time.process_time()
+                    while time.process_time() - start < burn:
+                        pass
+                    os._exit(0)
+                os.waitpid(child, 0)
+
+            """
+        return try await start(script, [String(burnMilliseconds), cgroup ?? ""], label: "forking parent")
+    }
+
+    /// A parent whose one child burns CPU for `seconds` and exits; the parent reaps it, prints
+    /// `reaped`, and then sleeps (it stays, with the child's CPU in its `cutime`).
+    public static func parentOfOneBurner(seconds: Double) async throws -> ChildProcess {
+        let script = preamble + """
+            print('ready', flush=True)
+            child = os.fork()
+            if child == 0:
+                start = time.process_time()
+                while time.process_time() - start < float(sys.argv[1]):
+                    pass
+                os._exit(0)
+            os.waitpid(child, 0)
+            print('reaped', flush=True)
+            while alive():
+                time.sleep(0.2)
+
+            """
+        return try await start(script, [String(seconds)], label: "parent of one burner")
+    }
+
     /// Starts `python3 -c script arguments…` and waits for it to print `ready`.
     private static func start(_ script: String, _ arguments: [String], label: String) async throws -> ChildProcess {
         let child = try ChildProcess(Tools.python3, ["-c", script] + arguments, label: label)
@@ -120,16 +164,40 @@ public enum ProcInfo {
         return kibibytes * 1024
     }
 
+    /// The whole machine's busy and total CPU ticks from `/proc/stat`'s `cpu` line, counted as
+    /// the exporter counts them: idle and iowait are idle, guest time is inside user and nice.
+    public static func nodeCPUTicks() throws -> (busy: Double, total: Double) {
+        let stat = try String(contentsOfFile: "/proc/stat", encoding: .utf8)
+        guard let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else {
+            throw HarnessError("no cpu line in /proc/stat")
+        }
+        let values = line.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard values.count == 8 else { throw HarnessError("bad cpu line in /proc/stat: \(line)") }
+        let idle = values[3] + values[4]
+        return (values.reduce(0, +) - idle, values.reduce(0, +))
+    }
+
+    /// cutime + cstime from `/proc/<pid>/stat`: the CPU of the children it reaped, in clock ticks.
+    public static func childrenCPUTicks(_ pid: Int32) throws -> Double {
+        try statFields(pid, 13...14).reduce(0, +)
+    }
+
     /// utime + stime from `/proc/<pid>/stat`, in clock ticks.
     public static func cpuTicks(_ pid: Int32) throws -> Double {
+        try statFields(pid, 11...12).reduce(0, +)
+    }
+
+    /// Numeric fields of `/proc/<pid>/stat` after the name: position 0 is field 3 (state), so
+    /// utime (field 14) is 11.
+    private static func statFields(_ pid: Int32, _ positions: ClosedRange<Int>) throws -> [Double] {
         let stat = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/stat")), as: UTF8.self)
         guard let close = stat.lastIndex(of: ")") else { throw HarnessError("bad stat for \(pid)") }
-        // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else {
-            throw HarnessError("bad stat for \(pid)")
+        guard fields.count > positions.upperBound else { throw HarnessError("bad stat for \(pid)") }
+        return try positions.map { position in
+            guard let value = Double(fields[position]) else { throw HarnessError("bad stat for \(pid)") }
+            return value
         }
-        return user + system
     }
 
     /// What each open descriptor of a process refers to (`readlink` of `/proc/<pid>/fd/*`:

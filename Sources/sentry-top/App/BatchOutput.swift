@@ -9,6 +9,7 @@ enum BatchOutput {
         var lines = [
             "sentry-top \(SentryTop.version) - \(DetailsView.utc(time)) - source \(header.source)",
             "CPU \(header.cpuBusy.map { Format.fixed($0 * 100, fractionDigits: 1) + "%" } ?? Format.notAvailable)"
+                + " (unattributed \(header.unattributedCPUPercent.map { Format.percent($0) + "% of one core" } ?? Format.notAvailable))"
                 + ", memory \(header.memory.map { "\(Format.bytes($0.usedBytes))/\(Format.bytes($0.totalBytes))" } ?? Format.notAvailable)"
                 + ", load \(header.load.map { Format.fixed($0.one, fractionDigits: 2) } ?? Format.notAvailable)"
                 + ", \(header.processCount.map(String.init) ?? Format.notAvailable) processes",
@@ -38,7 +39,8 @@ enum BatchOutput {
     static func json(_ data: TopData, state: TopState, time: Double) throws -> String {
         let document = Document(
             time: time, source: data.header.source, topN: data.header.topN, seriesCount: data.header.seriesCount,
-            cpuBusy: data.header.cpuBusy, memoryUsedBytes: data.header.memory?.usedBytes,
+            cpuBusy: data.header.cpuBusy, unattributedCpuPercent: data.header.unattributedCPUPercent,
+            memoryUsedBytes: data.header.memory?.usedBytes,
             memoryTotalBytes: data.header.memory?.totalBytes, load1: data.header.load?.one,
             processCount: data.header.processCount,
             processes: state.visibleProcesses(in: data).map(Document.Process.init),
@@ -55,6 +57,7 @@ enum BatchOutput {
         var topN: Int?
         var seriesCount: Int?
         var cpuBusy: Double?
+        var unattributedCpuPercent: Double?
         var memoryUsedBytes: UInt64?
         var memoryTotalBytes: UInt64?
         var load1: Double?
@@ -70,6 +73,8 @@ enum BatchOutput {
             var state: String?
             var startTime: Double?
             var cpuPercent: Double?
+            var childrenCpuPercent: Double?
+            var childrenCpuSeconds: Double?
             var residentBytes: UInt64?
             var readBytesPerSecond: Double?
             var writeBytesPerSecond: Double?
@@ -88,6 +93,8 @@ enum BatchOutput {
                 state = row.state?.description
                 startTime = row.startTime
                 cpuPercent = row.cpuPercent
+                childrenCpuPercent = row.childrenCPUPercent
+                childrenCpuSeconds = row.childrenCPUSeconds
                 residentBytes = row.residentBytes
                 readBytesPerSecond = row.readBytesPerSecond
                 writeBytesPerSecond = row.writeBytesPerSecond
@@ -105,6 +112,7 @@ enum BatchOutput {
             var runtime: String?
             var processCount: Int
             var cpuPercent: Double
+            var cgroupCpuPercent: Double?
             var residentBytes: UInt64
             var readBytesPerSecond: Double
             var writeBytesPerSecond: Double
@@ -115,6 +123,7 @@ enum BatchOutput {
                 runtime = row.runtime?.rawValue
                 processCount = row.processCount
                 cpuPercent = row.cpuPercent
+                cgroupCpuPercent = row.cgroupCPUPercent
                 residentBytes = row.residentBytes
                 readBytesPerSecond = row.readBytesPerSecond
                 writeBytesPerSecond = row.writeBytesPerSecond

@@ -34,7 +34,8 @@ extension TopData {
         processes = exported.processes.map { process in
             ProcessRow(
                 pid: process.pid, startTime: process.startTime, name: process.name, user: process.user, uid: nil,
-                state: nil, cpuPercent: process.cpuPercent, residentBytes: process.residentBytes,
+                state: nil, cpuPercent: process.cpuPercent, childrenCPUPercent: process.childrenCPUPercent,
+                childrenCPUSeconds: process.childrenCPUSeconds, residentBytes: process.residentBytes,
                 readBytesPerSecond: process.readBytesPerSecond, writeBytesPerSecond: process.writeBytesPerSecond,
                 threads: process.threads, containerID: process.containerID, podUID: pods[process.containerID] ?? nil,
                 ranks: process.ranks, listeningPorts: process.listeningPorts)
@@ -42,12 +43,14 @@ extension TopData {
         containers = exported.containers.map { container in
             ContainerRow(
                 id: container.id, podUID: container.podUID, runtime: nil, processCount: container.usage.processCount,
-                cpuPercent: container.usage.cpuPercent, residentBytes: container.usage.residentBytes,
+                cpuPercent: container.usage.totalCPUPercent, cgroupCPUPercent: container.cgroupCPUPercent,
+                residentBytes: container.usage.residentBytes,
                 readBytesPerSecond: container.usage.readBytesPerSecond,
                 writeBytesPerSecond: container.usage.writeBytesPerSecond)
         }
         header = HeaderFigures(
-            processCount: exported.processesScanned, topN: exported.topN, selectedCount: exported.processesSelected,
+            unattributedCPUPercent: exported.unattributedCPUPercent, processCount: exported.processesScanned,
+            topN: exported.topN, selectedCount: exported.processesSelected,
             seriesCount: exported.seriesExported, source: source)
     }
 }

@@ -42,10 +42,12 @@ enum ProcessColumns {
     static let all: [Column<ProcessRow>] = [
         Column(title: "PID", width: 7, alignment: .right, sortsDescending: false,
                text: { String($0.pid) }, key: { .number(Double($0.pid)) }),
-        Column(title: "USER", width: 9, alignment: .left, sortsDescending: false,
+        Column(title: "USER", width: 8, alignment: .left, sortsDescending: false,
                text: { $0.user }, key: { .text($0.user) }),
-        Column(title: "CPU%", width: 6, alignment: .right, sortsDescending: true,
+        Column(title: "CPU%", width: 5, alignment: .right, sortsDescending: true,
                text: { Format.percent($0.cpuPercent) }, key: { .number($0.cpuPercent) }),
+        Column(title: "CHLD%", width: 5, alignment: .right, sortsDescending: true,
+               text: { Format.percent($0.childrenCPUPercent) }, key: { .number($0.childrenCPUPercent) }),
         Column(title: "RSS", width: 6, alignment: .right, sortsDescending: true,
                text: { Format.bytes($0.residentBytes) }, key: { .number($0.residentBytes.map(Double.init)) }),
         Column(title: "READ/s", width: 7, alignment: .right, sortsDescending: true,
@@ -68,8 +70,19 @@ enum ProcessColumns {
     static let memory = index(of: "RSS")
     static let name = index(of: "NAME")
     static let user = index(of: "USER")
-    /// The IO tab's key is read plus write; the table shows them apart, so it sorts by this hidden key.
-    static let ioKey: @Sendable (ProcessRow) -> SortKey = { .number($0.ioBytesPerSecond) }
+
+    /// The CPU tab's own order: own plus children's CPU, what the process and the work it started
+    /// used, so a shell or `make` whose children burn the CPU comes first.
+    static let cpuTotal = CompositeKey(columns: [cpu, index(of: "CHLD%")], key: { .number($0.totalCPUPercent) })
+    /// The IO tab's own order: read plus write per second.
+    static let ioTotal = CompositeKey(columns: [index(of: "READ/s"), index(of: "WRITE/s")], key: { .number($0.ioBytesPerSecond) })
+}
+
+/// A tab's own order when no single column is chosen: a sum of columns that the table shows
+/// apart, each marked as sorting.
+struct CompositeKey: Sendable {
+    var columns: [Int]
+    var key: @Sendable (ProcessRow) -> SortKey
 }
 
 enum ContainerColumns {
@@ -80,6 +93,8 @@ enum ContainerColumns {
                text: { String($0.processCount) }, key: { .number(Double($0.processCount)) }),
         Column(title: "CPU%", width: 6, alignment: .right, sortsDescending: true,
                text: { Format.percent($0.cpuPercent) }, key: { .number($0.cpuPercent) }),
+        Column(title: "CGRP%", width: 6, alignment: .right, sortsDescending: true,
+               text: { Format.percent($0.cgroupCPUPercent) }, key: { .number($0.cgroupCPUPercent) }),
         Column(title: "MEM", width: 6, alignment: .right, sortsDescending: true,
                text: { Format.bytes($0.residentBytes) }, key: { .number(Double($0.residentBytes)) }),
         Column(title: "READ/s", width: 7, alignment: .right, sortsDescending: true,

@@ -19,6 +19,9 @@ struct ProcessRow: Equatable, Sendable, Identifiable {
     var uid: UInt32?
     var state: ProcessState?
     var cpuPercent: Double?
+    /// Net CPU of reaped children (`ProcessSample.childrenCPUPercent`, `childrenCPUSeconds`).
+    var childrenCPUPercent: Double?
+    var childrenCPUSeconds: Double?
     var residentBytes: UInt64?
     var readBytesPerSecond: Double?
     var writeBytesPerSecond: Double?
@@ -30,6 +33,12 @@ struct ProcessRow: Equatable, Sendable, Identifiable {
     var listeningPorts: [ListeningPort]
 
     var id: ID { ID(pid: pid, startTime: startTime) }
+
+    /// Own plus children's CPU; n/a only when both are.
+    var totalCPUPercent: Double? {
+        guard cpuPercent != nil || childrenCPUPercent != nil else { return nil }
+        return (cpuPercent ?? 0) + (childrenCPUPercent ?? 0)
+    }
 
     var ioBytesPerSecond: Double? {
         guard let read = readBytesPerSecond, let write = writeBytesPerSecond else { return nil }
@@ -44,7 +53,8 @@ extension ProcessRow {
     init(_ sample: ProcessSample) {
         self.init(
             pid: sample.pid, startTime: sample.startTime, name: sample.name, user: sample.user, uid: sample.uid,
-            state: sample.state, cpuPercent: sample.cpuPercent, residentBytes: sample.residentBytes,
+            state: sample.state, cpuPercent: sample.cpuPercent, childrenCPUPercent: sample.childrenCPUPercent,
+            childrenCPUSeconds: sample.childrenCPUSeconds, residentBytes: sample.residentBytes,
             readBytesPerSecond: sample.readBytesPerSecond, writeBytesPerSecond: sample.writeBytesPerSecond,
             threads: sample.threads, containerID: sample.container?.id ?? "", podUID: sample.container?.podUID,
             ranks: sample.ranks, listeningPorts: sample.listeningPorts)
@@ -57,7 +67,10 @@ struct ContainerRow: Equatable, Sendable, Identifiable {
     var podUID: String?
     var runtime: ContainerRuntime?
     var processCount: Int
+    /// Its processes' own and children's CPU.
     var cpuPercent: Double
+    /// CPU from the container's cgroup, exited processes' included; nil where not readable.
+    var cgroupCPUPercent: Double?
     var residentBytes: UInt64
     var readBytesPerSecond: Double
     var writeBytesPerSecond: Double
@@ -69,7 +82,8 @@ extension ContainerRow {
     init(_ usage: ContainerUsage) {
         self.init(
             id: usage.container.id, podUID: usage.container.podUID, runtime: usage.container.runtime,
-            processCount: usage.usage.processCount, cpuPercent: usage.usage.cpuPercent,
+            processCount: usage.usage.processCount, cpuPercent: usage.usage.totalCPUPercent,
+            cgroupCPUPercent: usage.cgroupCPUPercent,
             residentBytes: usage.usage.residentBytes, readBytesPerSecond: usage.usage.readBytesPerSecond,
             writeBytesPerSecond: usage.usage.writeBytesPerSecond)
     }

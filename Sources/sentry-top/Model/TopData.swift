@@ -20,6 +20,8 @@ struct HeaderFigures: Equatable, Sendable {
     /// Busy share of all CPUs and of each CPU, 0 to 1.
     var cpuBusy: Double?
     var perCPUBusy: [Double] = []
+    /// The node's busy CPU that no process accounts for (`Snapshot.unattributedCPUPercent`).
+    var unattributedCPUPercent: Double?
     var memory: MemoryInfo?
     var load: LoadAverage?
     var uptime: Double?
@@ -46,6 +48,7 @@ extension TopData {
         header = HeaderFigures(
             cpuBusy: snapshot.system.busyFraction,
             perCPUBusy: snapshot.system.perCPUBusyFraction,
+            unattributedCPUPercent: snapshot.unattributedCPUPercent,
             memory: host.memory,
             load: host.load,
             uptime: host.uptime,

@@ -49,7 +49,7 @@ extension TopState {
                 sortOrder = SortOrder(column: column, descending: sortsDescending(column))
             }
         case .sortByNeighbour(let step):
-            let current = sortOrder.column ?? ProcessColumns.index(of: "READ/s")
+            let current = sortOrder.column ?? tab.compositeKey.columns[0]
             let next = min(max(current + step, 0), columnCount - 1)
             sortOrder = SortOrder(column: next, descending: sortsDescending(next))
         case .reverseSort:

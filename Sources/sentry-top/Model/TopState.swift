@@ -13,10 +13,20 @@ enum Tab: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The key of a process tab's own order (`SortOrder.column` nil): CPU and IO sum two
+    /// columns; the Memory tab's is its column.
+    var compositeKey: CompositeKey {
+        switch self {
+        case .io: ProcessColumns.ioTotal
+        case .memory: CompositeKey(columns: [ProcessColumns.memory], key: ProcessColumns.all[ProcessColumns.memory].key)
+        case .cpu, .containers: ProcessColumns.cpuTotal
+        }
+    }
+
     /// The order a process tab starts in: by its own key, largest first.
     var defaultSort: SortOrder {
         switch self {
-        case .cpu: SortOrder(column: ProcessColumns.cpu, descending: true)
+        case .cpu: SortOrder(column: nil, descending: true)
         case .memory: SortOrder(column: ProcessColumns.memory, descending: true)
         case .io: SortOrder(column: nil, descending: true)
         case .containers: SortOrder(column: ContainerColumns.cpu, descending: true)
@@ -26,7 +36,7 @@ enum Tab: Int, CaseIterable, Sendable {
 
 /// Which column a table is sorted by, and which way.
 struct SortOrder: Equatable, Sendable {
-    /// An index into the tab's columns; nil for the IO tab's own key (read plus write per second).
+    /// An index into the tab's columns; nil for the tab's own `compositeKey`.
     var column: Int?
     var descending: Bool
 }
@@ -110,8 +120,9 @@ struct TopState: Sendable {
             return needle.isEmpty || row.name.lowercased().contains(needle) || row.user.lowercased().contains(needle)
                 || row.containerID.hasPrefix(needle)
         }
-        let order = sortOrders[tab == .containers ? .cpu : tab]!
-        let key = order.column.map { ProcessColumns.all[$0].key } ?? ProcessColumns.ioKey
+        let orderTab = tab == .containers ? Tab.cpu : tab
+        let order = sortOrders[orderTab]!
+        let key = order.column.map { ProcessColumns.all[$0].key } ?? orderTab.compositeKey.key
         return rows.sorted { a, b in
             let (ka, kb) = (key(a), key(b))
             if ka != kb { return order.descending ? kb < ka : ka < kb }

@@ -39,9 +39,12 @@ enum HeaderView {
         let exported = "Exported: \(figures.selectedCount.map(String.init) ?? Format.notAvailable) procs, "
             + "\(figures.seriesCount.map(String.init) ?? Format.notAvailable) series "
             + "(top \(figures.topN.map(String.init) ?? Format.notAvailable))"
+        // The node's CPU in no process's own or children's figures, as percent of one core.
+        let unattributed = "   Unattributed " + (figures.unattributedCPUPercent.map { Format.percent($0) + "%" } ?? Format.notAvailable)
         let source = figures.source.hasPrefix("http://") ? String(figures.source.dropFirst(7)) : figures.source
         let refresh = "every \(Format.fixed(state.delay, fractionDigits: state.delay == state.delay.rounded() ? 0 : 1))s"
-        frame.set(layout.cpuLines + 2, [Span(exported, .bold), Span("   \(source), \(refresh)", .dim)])
+        frame.set(
+            layout.cpuLines + 2, [Span(exported, .bold), Span(unattributed), Span("   \(source), \(refresh)", .dim)])
     }
 
     /// `Label[|||||      label]` filling `width` columns, coloured by how full it is.

@@ -47,7 +47,7 @@ struct TopLayout: Equatable {
     var columnWidths: [Int] {
         let declared = tab == .containers ? ContainerColumns.all.map(\.width) : ProcessColumns.all.map(\.width)
         let fixed = declared.reduce(0, +) + declared.count - 1
-        return declared.map { $0 == 0 ? max(width - fixed, 8) : $0 }
+        return declared.map { $0 == 0 ? max(width - fixed, 4) : $0 }
     }
 
     /// Column ranges of the current tab's columns (separated by one space).

@@ -67,8 +67,7 @@ enum TopView {
     ) {
         let widths = layout.columnWidths
         let order = state.sortOrders[state.tab]!
-        let sortedColumns: Set<Int> =
-            order.column.map { [$0] } ?? [ProcessColumns.index(of: "READ/s"), ProcessColumns.index(of: "WRITE/s")]
+        let sortedColumns = Set(order.column.map { [$0] } ?? state.tab.compositeKey.columns)
         var header: [Span] = []
         for (index, column) in columns.enumerated() {
             let sorted = sortedColumns.contains(index)

@@ -29,6 +29,7 @@ enum DetailsView {
             ("Threads", row.threads.map(String.init) ?? na),
             ("Started", row.startTime.map(Self.utc) ?? na),
             ("CPU", row.cpuPercent.map { Format.percent($0) + " % of one core" } ?? na),
+            ("Children's CPU", childrenCPU(row)),
             ("Memory (RSS)", Format.bytes(row.residentBytes)),
             ("IO read/s", Format.bytes(row.readBytesPerSecond)),
             ("IO write/s", Format.bytes(row.writeBytesPerSecond)),
@@ -46,6 +47,13 @@ enum DetailsView {
         for (offset, line) in lines.enumerated() where layout.firstTableRow + offset < layout.statusRow {
             frame.set(layout.firstTableRow + offset, [Span(TextWidth.fit(line.0, 16), .bold), Span(line.1)])
         }
+    }
+
+    /// Net CPU of reaped children: the rate, and the seconds since the process started.
+    private static func childrenCPU(_ row: ProcessRow) -> String {
+        let rate = row.childrenCPUPercent.map { Format.percent($0) + " % of one core" } ?? Format.notAvailable
+        let seconds = row.childrenCPUSeconds.map { ", \(Format.duration(seconds: $0)) in all" } ?? ""
+        return rate + seconds + " (reaped children, less what was seen of them running)"
     }
 
     private static func listDescription(_ ranks: TopRanks) -> String {

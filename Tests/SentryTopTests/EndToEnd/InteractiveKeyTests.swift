@@ -24,8 +24,11 @@ struct InteractiveKeyTests {
             try await expectTab(tab, top, after: keys)
         }
 
-        // The IO tab sorts by read plus write: both titles carry the marker, even WRITE/s, whose
-        // title alone fills its column.
+        // The CPU tab sorts by own plus children's CPU, the IO tab by read plus write: both
+        // titles carry the marker, even the ones (CHLD%, WRITE/s) whose title fills its column.
+        _ = try await top.waitForScreen("CPU% and CHLD% both marked on the CPU tab") { screen -> Bool? in
+            screen.sortMarkers.map(\.title) == ["CPU%", "CHLD"] && screen.sortMarkers.allSatisfy(\.descending) ? true : nil
+        }
         try await top.tmux.press("3")
         _ = try await top.waitForScreen("READ/s and WRITE/s both marked on the IO tab") { screen -> Bool? in
             let marked = screen.sortMarkers
@@ -39,7 +42,7 @@ struct InteractiveKeyTests {
         let top = try await InteractiveTop.start(["-d", "0.5"])
         defer { top.close() }
 
-        // From CPU% (descending), < moves left to USER, then PID, both A to Z.
+        // From CPU% with CHLD% (descending), < moves left to USER, then PID, both A to Z.
         try await top.tmux.press("<")
         try await expectSort("USER", descending: false, top) { _ in true }
         try await top.tmux.press("<")
@@ -47,8 +50,8 @@ struct InteractiveKeyTests {
         try await top.tmux.press("I")
         try await expectSort("PID", descending: true, top) { pids in pids == pids.sorted(by: >) }
 
-        // > moves right again: USER, CPU%, then RSS, largest first.
-        for _ in 0..<3 { try await top.tmux.press(">") }
+        // > moves right again: USER, CPU%, CHLD%, then RSS, largest first.
+        for _ in 0..<4 { try await top.tmux.press(">") }
         let rss = try await top.waitForScreen("RSS▼ with rows by RSS, largest first") { screen -> [Double]? in
             guard screen.sortMarkers.map(\.title) == ["RSS"], screen.sortMarkers.first?.descending == true else { return nil }
             let sizes = screen.processRows.map { $0?.rssBytes ?? -1 }

@@ -20,12 +20,12 @@ struct Screen: CustomStringConvertible {
 
     /// The row of column titles of a process tab (`PID USER CPU% … NAME`).
     var processHeaderIndex: Int? {
-        lines.firstIndex { Self.titles(of: $0).starts(with: ["PID", "USER", "CPU%", "RSS"]) }
+        lines.firstIndex { Self.titles(of: $0).starts(with: ["PID", "USER", "CPU%", "CHLD%", "RSS"]) }
     }
 
     /// The row of column titles of the Containers tab.
     var containerHeaderIndex: Int? {
-        lines.firstIndex { Self.titles(of: $0).starts(with: ["CONTAINER", "PROCS", "CPU%", "MEM"]) }
+        lines.firstIndex { Self.titles(of: $0).starts(with: ["CONTAINER", "PROCS", "CPU%", "CGRP%", "MEM"]) }
     }
 
     /// The words of `line` without sort markers.
@@ -40,7 +40,8 @@ struct Screen: CustomStringConvertible {
     }
 
     /// The sorted column's title and direction, from its ▲ (ascending) or ▼ (descending) marker.
-    /// More than one title when a hidden key sorts (the IO tab marks READ/s and WRITE/s).
+    /// More than one title when a tab's own key sorts (CPU% and CHLD% on the CPU tab, READ/s
+    /// and WRITE/s on the IO tab).
     var sortMarkers: [(title: String, descending: Bool)] {
         columnTitles.compactMap { title in
             if title.hasSuffix("▼") { return (String(title.dropLast()), true) }
@@ -66,18 +67,19 @@ struct Screen: CustomStringConvertible {
     }
 }
 
-/// One row of a process table: `PID USER CPU% RSS READ/s WRITE/s THR CMI CONTAINER NAME`, at
-/// the fixed widths of the process columns (7 9 6 6 7 7 4 3 12, one space between).
+/// One row of a process table: `PID USER CPU% CHLD% RSS READ/s WRITE/s THR CMI CONTAINER
+/// NAME`, at the fixed widths of the process columns (7 8 5 5 6 7 7 4 3 12, one space between).
 struct ProcessLine: Equatable {
     let pid: Int32
     let user: String
     let cpuPercent: String
+    let childrenCPUPercent: String
     let rss: String
     /// The flexible last column, cut to the screen width.
     let name: String
 
     /// Column where NAME starts: the fixed widths plus their separators.
-    static let nameColumn = [7, 9, 6, 6, 7, 7, 4, 3, 12].reduce(0) { $0 + $1 + 1 }
+    static let nameColumn = [7, 8, 5, 5, 6, 7, 7, 4, 3, 12].reduce(0) { $0 + $1 + 1 }
 
     init?(_ line: String) {
         let characters = Array(line)
@@ -87,9 +89,10 @@ struct ProcessLine: Equatable {
         }
         guard characters.count >= Self.nameColumn, let pid = Int32(cell(0, 7)), pid > 0 else { return nil }
         self.pid = pid
-        user = cell(8, 9)
-        cpuPercent = cell(18, 6)
-        rss = cell(25, 6)
+        user = cell(8, 8)
+        cpuPercent = cell(17, 5)
+        childrenCPUPercent = cell(23, 5)
+        rss = cell(29, 6)
         name = cell(Self.nameColumn, characters.count)
     }
 
@@ -105,7 +108,7 @@ struct ProcessLine: Equatable {
 extension Screen {
     /// The tab on screen, told apart by what only it shows while every tab still has its
     /// initial order: the Containers table, or a process table sorted by the tab's own key
-    /// (CPU%, RSS, or READ/s with WRITE/s for IO). The tab bar itself differs only in colour.
+    /// (CPU% with CHLD%, RSS, or READ/s with WRITE/s for IO). The tab bar itself differs only in colour.
     var tabByInitialSort: String? {
         if containerHeaderIndex != nil { return "Containers" }
         switch sortMarkers.first.map({ ($0.title, $0.descending) }) {

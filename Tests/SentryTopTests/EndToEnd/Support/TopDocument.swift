@@ -11,6 +11,7 @@ struct TopDocument {
         let pid: Int32
         let name: String
         let cpuPercent: Double?
+        let childrenCPUPercent: Double?
         let residentBytes: Double?
         let ioBytesPerSecond: Double?
         /// 1-based rank per list the process is in (lists it is not in are absent).
@@ -38,6 +39,7 @@ struct TopDocument {
             let write = row["write_bytes_per_second"] as? Double
             return Process(
                 pid: Int32(pid), name: name, cpuPercent: row["cpu_percent"] as? Double,
+                childrenCPUPercent: row["children_cpu_percent"] as? Double,
                 residentBytes: row["resident_bytes"] as? Double,
                 ioBytesPerSecond: read.flatMap { read in write.map { read + $0 } },
                 ranks: ranks.compactMapValues { $0 as? Int })
@@ -72,7 +74,7 @@ struct TopDocument {
             if let topN, ranks.count > topN { problems.append("\(list) has \(ranks.count) > top_n \(topN)") }
             let values = members.map { process -> Double in
                 switch list {
-                case "cpu": process.cpuPercent ?? -1
+                case "cpu": process.cpuPercent.map { $0 + (process.childrenCPUPercent ?? 0) } ?? -1
                 case "memory": process.residentBytes ?? -1
                 default: process.ioBytesPerSecond ?? -1
                 }
