@@ -37,6 +37,8 @@ struct GrafanaDashboardTests {
             "proc_process_top_cpu_percent", "proc_process_top_memory_bytes", "proc_process_top_io_read_bytes_per_second",
             "proc_process_top_io_write_bytes_per_second", "proc_container_cpu_percent", "proc_container_memory_bytes",
             "proc_process_others_cpu_percent", "proc_process_others_memory_bytes",
+            "proc_process_top_children_cpu_percent", "proc_process_others_children_cpu_percent",
+            "proc_process_unattributed_cpu_percent", "proc_container_cgroup_cpu_percent",
             "proc_process_top_listening_port_info", "proc_sentry_scan_duration_seconds", "proc_sentry_series_exported",
             "proc_sentry_scan_unreadable_files",
         ] {
@@ -147,45 +149,53 @@ struct Dashboard {
     }
 }
 
-/// A child moved into a cgroup named like a Docker container (`/docker/<id>`), listening on a
+/// A child moved into cgroups named like a Docker container's (`/docker/<id>`), listening on a
 /// loopback TCP port, so the container and port panels have something to show on a machine that
 /// runs no container.
 struct ContainerChild {
     let child: ChildProcess
-    let cgroup: String
+    /// The container's cgroup directories, one per hierarchy it joined.
+    let cgroups: [String]
 
     static func start(id: String) async throws -> ContainerChild {
-        // cgroup v1 (a pids hierarchy) where mounted, else the cgroup v2 root.
-        let hierarchy = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs")
-            ? "/sys/fs/cgroup/pids" : "/sys/fs/cgroup"
-        let cgroup = "\(hierarchy)/docker/\(id)"
+        // cgroup v1 (a pids hierarchy, and cpuacct for its CPU accounting) where mounted, else
+        // the cgroup v2 root.
+        let root = "/sys/fs/cgroup"
+        let hierarchies = FileManager.default.fileExists(atPath: "\(root)/pids/cgroup.procs")
+            ? ["\(root)/pids", "\(root)/cpuacct"].filter { FileManager.default.fileExists(atPath: "\($0)/cgroup.procs") }
+            : [root]
+        let cgroups = hierarchies.map { "\($0)/docker/\(id)" }
+        let join = cgroups.map { "mkdir -p \($0) && echo $$ > \($0)/cgroup.procs && " }.joined()
         let child = try ChildProcess(
             "/bin/sh",
             [
                 "-c",
-                """
-                mkdir -p \(cgroup) && echo $$ > \(cgroup)/cgroup.procs && exec python3 -c '
-                import socket, time
-                listener = socket.socket()
-                listener.bind(("127.0.0.1", 0))
-                listener.listen()
-                time.sleep(600)'
-                """,
+                join + """
+                    exec python3 -c '
+                    import socket, time
+                    listener = socket.socket()
+                    listener.bind(("127.0.0.1", 0))
+                    listener.listen()
+                    time.sleep(600)'
+                    """,
             ],
             label: "container-child")
-        let inContainer = try await poll(timeout: .seconds(10), interval: .milliseconds(50), "the child in \(cgroup)") {
+        let inContainer = try await poll(timeout: .seconds(10), interval: .milliseconds(50), "the child in \(cgroups)") {
             () -> Bool? in
-            if child.hasExited { throw HarnessError("cannot create \(cgroup) (needs root): \(child.stderrText)") }
+            if child.hasExited { throw HarnessError("cannot join \(cgroups) (needs root): \(child.stderrText)") }
             let lines = (try? String(contentsOfFile: "/proc/\(child.pid)/cgroup", encoding: .utf8)) ?? ""
             return lines.contains("/docker/\(id)") ? true : nil
         }
         #expect(inContainer)
-        return ContainerChild(child: child, cgroup: cgroup)
+        return ContainerChild(child: child, cgroups: cgroups)
     }
 
     func stop() {
         child.kill()
-        _ = rmdir(cgroup)
-        _ = rmdir((cgroup as NSString).deletingLastPathComponent)
+        for cgroup in cgroups {
+            // Removable once the killed child has left it.
+            for _ in 0..<100 where rmdir(cgroup) != 0 { usleep(20_000) }
+            _ = rmdir((cgroup as NSString).deletingLastPathComponent)
+        }
     }
 }

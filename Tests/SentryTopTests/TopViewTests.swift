@@ -45,6 +45,28 @@ struct TopViewTests {
         #expect(frame.text(of: layout.statusRow).contains("Help"))
     }
 
+    @Test("the CPU tab orders by own plus children's CPU (both titles marked); the header shows the unattributed share")
+    func childrenCPU() {
+        var data = Sample.data
+        var make = Sample.row(60, "make", cpu: 1.5, ranks: TopRanks(cpu: 1))
+        make.childrenCPUPercent = 150
+        make.childrenCPUSeconds = 4000
+        data.processes.append(make)
+        data.header.unattributedCPUPercent = 3.5
+        var state = TopState(delay: 1.5)
+        state.reconcile(with: data)
+        let frame = render(state, data: data)
+        let layout = TopLayout(width: 80, height: 24, cpuCount: 2, tab: .cpu)
+        #expect(frame.text(of: layout.columnHeaderRow).contains("CPU%▼ CHLD▼"))
+        let first = frame.text(of: layout.firstTableRow)
+        #expect(first.contains("make") && first.contains("  1.5   150 "), "\(first)")
+        #expect(frame.text.contains("Exported: 3 procs, 42 series (top 50)   Unattributed 3.5%   local, every 1.5s"))
+
+        state.overlay = .details(make)
+        let details = render(state, data: data).text
+        #expect(details.contains("Children's CPU  150 % of one core, 01:06:40 in all"), "\(details)")
+    }
+
     @Test("wide UTF-8 names are cut at a character boundary, never past the edge")
     func wideNames() {
         #expect(TextWidth.width("日本語") == 6)

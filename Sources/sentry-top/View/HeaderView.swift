@@ -39,12 +39,15 @@ enum HeaderView {
         let exported = "Exported: \(figures.selectedCount.map(String.init) ?? Format.notAvailable) procs, "
             + "\(figures.seriesCount.map(String.init) ?? Format.notAvailable) series "
             + "(top \(figures.topN.map(String.init) ?? Format.notAvailable))"
-        // The node's CPU in no process's own or children's figures, as percent of one core.
+        // The node's CPU in no process's own or children's figures, as percent of one core; left
+        // out rather than the source when both do not fit (an attach URL on 80 columns).
         let unattributed = "   Unattributed " + (figures.unattributedCPUPercent.map { Format.percent($0) + "%" } ?? Format.notAvailable)
         let source = figures.source.hasPrefix("http://") ? String(figures.source.dropFirst(7)) : figures.source
         let refresh = "every \(Format.fixed(state.delay, fractionDigits: state.delay == state.delay.rounded() ? 0 : 1))s"
+        let origin = "   \(source), \(refresh)"
+        let fits = TextWidth.width(exported + unattributed + origin) <= layout.width
         frame.set(
-            layout.cpuLines + 2, [Span(exported, .bold), Span(unattributed), Span("   \(source), \(refresh)", .dim)])
+            layout.cpuLines + 2, [Span(exported, .bold), Span(fits ? unattributed : ""), Span(origin, .dim)])
     }
 
     /// `Label[|||||      label]` filling `width` columns, coloured by how full it is.

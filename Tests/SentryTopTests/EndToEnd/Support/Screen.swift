@@ -20,17 +20,19 @@ struct Screen: CustomStringConvertible {
 
     /// The row of column titles of a process tab (`PID USER CPU% … NAME`).
     var processHeaderIndex: Int? {
-        lines.firstIndex { Self.titles(of: $0).starts(with: ["PID", "USER", "CPU%", "CHLD%", "RSS"]) }
+        lines.firstIndex { Self.startsWithTitles($0, ["PID", "USER", "CPU%", "CHLD%", "RSS"]) }
     }
 
     /// The row of column titles of the Containers tab.
     var containerHeaderIndex: Int? {
-        lines.firstIndex { Self.titles(of: $0).starts(with: ["CONTAINER", "PROCS", "CPU%", "CGRP%", "MEM"]) }
+        lines.firstIndex { Self.startsWithTitles($0, ["CONTAINER", "PROCS", "CPU%", "CGRP%", "MEM"]) }
     }
 
-    /// The words of `line` without sort markers.
-    private static func titles(of line: String) -> [String] {
-        line.split(separator: " ").map { String($0.filter { $0 != "▲" && $0 != "▼" }) }
+    /// Whether the words of `line` start with `expected`, each title maybe cut short by its sort
+    /// marker (a title that fills its column, such as CHLD%, shows as `CHLD▼`).
+    private static func startsWithTitles(_ line: String, _ expected: [String]) -> Bool {
+        let words = line.split(separator: " ").map { String($0.filter { $0 != "▲" && $0 != "▼" }) }
+        return words.count >= expected.count && zip(words, expected).allSatisfy { !$0.isEmpty && $1.hasPrefix($0) }
     }
 
     /// The column titles (of either table), split at spaces.
