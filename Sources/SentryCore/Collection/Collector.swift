@@ -33,8 +33,6 @@ public final class Collector {
     private var othersChildrenTicks: UInt64 = 0
     // Reused between scans so the steady state allocates no per-process storage.
     private var pids: [Int32] = []
-    /// Per process of the scan in progress, parallel to its samples.
-    private var childrenGrowth: [PendingChildrenCPU] = []
 
     /// Descriptors the collector may still keep open (`CollectorConfiguration.keptDescriptorLimit`).
     var keptDescriptorsAvailable: Int { descriptorBudget.available }
@@ -60,7 +58,8 @@ public final class Collector {
         /// `ProcessSample.childrenCPUSeconds`, in clock ticks.
         var netChildrenTicks: UInt64
         /// Credits of exited children not yet taken off a growth (`ReapedChildrenLedger`),
-        /// usable in the next scan only.
+        /// usable in the next scan only; during a scan, until `settleChildrenCPU`, the credits
+        /// carried into it.
         var carriedCredit: UInt64
         /// When `cpuTicks` and `io` were read, in seconds since boot: rates are over the time
         /// between two readings of the process (`RateContext`).
@@ -91,10 +90,9 @@ public final class Collector {
     }
 
     /// A process's children's CPU between the two passes of a scan: the growth read, and the
-    /// credits it is settled against once every exit of the scan is known.
+    /// credits of this scan's exits it is settled against once all of them are known.
     private struct PendingChildrenCPU {
         var growth: RateContext.ChildrenGrowth?
-        var carriedCredit: UInt64
         var newCredit: UInt64 = 0
         /// The growth less the credits, once settled.
         var netTicks: UInt64 = 0
@@ -142,7 +140,9 @@ public final class Collector {
         // held (a block this size is mapped and unmapped, see `HeapTuning`).
         var nextRecords: [ProcessRecord] = []
         nextRecords.reserveCapacity(pids.count)
-        childrenGrowth.removeAll(keepingCapacity: true)
+        // Like `nextRecords`, new each scan rather than kept between scans.
+        var childrenGrowth: [PendingChildrenCPU] = []
+        childrenGrowth.reserveCapacity(pids.count)
         ledger.beginScan()
         var unwalked = 0  // the first of the last scan's records the walk has not reached
         for pid in pids {
@@ -167,7 +167,7 @@ public final class Collector {
         for index in records.indices[unwalked...] { retire(&records[index]) }
         records = nextRecords
         // `records` and `childrenGrowth` are parallel to `processes`: all were appended to together.
-        settleChildrenCPU(&processes, rates: rates)
+        settleChildrenCPU(&processes, &childrenGrowth, rates: rates)
 
         var lists: [TopList: [Int]] = [:]
         for list in TopList.allCases {
@@ -322,10 +322,10 @@ public final class Collector {
             // Before this interval's net growth (added by `settleChildrenCPU`): the last count,
             // or on a first sight all the children's CPU before the interval.
             netChildrenTicks: known?.netChildrenTicks ?? stat.childrenTicks - (growth?.ticks ?? 0),
-            carriedCredit: 0, readAt: readAt, io: io, descriptors: descriptors, uid: uid,
+            carriedCredit: known?.carriedCredit ?? 0, readAt: readAt, io: io, descriptors: descriptors, uid: uid,
             directoryOwner: directoryOwner, name: sample.name, container: sample.container,
             containerIsKnown: containerIsKnown)
-        return (sample, record, PendingChildrenCPU(growth: growth, carriedCredit: known?.carriedCredit ?? 0))
+        return (sample, record, PendingChildrenCPU(growth: growth))
     }
 
     /// Drops the record of a process that has exited: closes its descriptors and leaves its
@@ -337,7 +337,9 @@ public final class Collector {
 
     /// Sets each process's net children's CPU once the scan's exits are known: its growth less
     /// the credits of the children it reaped, and updates the counters the next scan starts from.
-    private func settleChildrenCPU(_ processes: inout [ProcessSample], rates: RateContext) {
+    private func settleChildrenCPU(
+        _ processes: inout [ProcessSample], _ childrenGrowth: inout [PendingChildrenCPU], rates: RateContext
+    ) {
         ledger.distributeCredits(
             livePosition: { pid in
                 let index = processes.partitionPoint { $0.pid < pid }
@@ -349,7 +351,7 @@ public final class Collector {
             var carry: UInt64 = 0
             if let growth = pending.growth {
                 (pending.netTicks, carry) = ReapedChildrenLedger.settle(
-                    growth: growth.ticks, carried: pending.carriedCredit, new: pending.newCredit)
+                    growth: growth.ticks, carried: records[index].carriedCredit, new: pending.newCredit)
                 processes[index].childrenCPUPercent = rates.percent(ticks: pending.netTicks, over: growth.interval)
             }
             childrenGrowth[index] = pending
