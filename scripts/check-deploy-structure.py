@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 CAPS = {"SYS_PTRACE", "DAC_READ_SEARCH"}   # see Dockerfile: both are needed, nothing else
 PROCFS_FLAG, PASSWD_FLAG = "--path.procfs=/host/proc", "--path.passwd=/host/etc/passwd"
+SYSFS_FLAG = "--path.sysfs=/host/sys"   # containers' cgroup CPU: the host's /sys/fs/cgroup below it
+FLAGS = [PROCFS_FLAG, PASSWD_FLAG, SYSFS_FLAG]
 failures = []
 
 
@@ -110,7 +112,9 @@ check("9105:9105" in service.get("ports", []), 'ports: "9105:9105"')
 mounts = {(v.get("source"), v.get("target"), v.get("read_only")) for v in service.get("volumes", []) if isinstance(v, dict)}
 check(("/proc", "/host/proc", True) in mounts, "/proc mounted read-only at /host/proc")
 check(("/etc/passwd", "/host/etc/passwd", True) in mounts, "/etc/passwd mounted read-only at /host/etc/passwd")
-check(service.get("command") == [PROCFS_FLAG, PASSWD_FLAG], f"command: {PROCFS_FLAG} {PASSWD_FLAG}")
+check(("/sys/fs/cgroup", "/host/sys/fs/cgroup", True) in mounts, "/sys/fs/cgroup mounted read-only at /host/sys/fs/cgroup")
+check(service.get("cgroup") == "host", "cgroup: host (the host's cgroup paths)")
+check(service.get("command") == FLAGS, f"command: {' '.join(FLAGS)}")
 
 # ---- Kubernetes ------------------------------------------------------------------------------
 def kustomization_lists_every_file(directory):
@@ -188,11 +192,12 @@ for probe in ("livenessProbe", "readinessProbe"):
 check(any(e.get("name") == "TOP_N" for e in container.get("env", [])), "env TOP_N")
 resources = container.get("resources", {})
 check(all(k in resources.get(kind, {}) for kind in ("requests", "limits") for k in ("cpu", "memory")), "cpu and memory requests and limits")
-check(container.get("args") == [PROCFS_FLAG, PASSWD_FLAG], f"args: {PROCFS_FLAG} {PASSWD_FLAG}")
+check(container.get("args") == FLAGS, f"args: {' '.join(FLAGS)}")
 volumes = {v["name"]: v.get("hostPath", {}).get("path") for v in pod_spec.get("volumes", [])}
 mounts = {(volumes.get(m["name"]), m["mountPath"], m.get("readOnly")) for m in container.get("volumeMounts", [])}
 check(("/proc", "/host/proc", True) in mounts, "host /proc mounted read-only at /host/proc")
 check(("/etc/passwd", "/host/etc/passwd", True) in mounts, "host /etc/passwd mounted read-only at /host/etc/passwd")
+check(("/sys/fs/cgroup", "/host/sys/fs/cgroup", True) in mounts, "host /sys/fs/cgroup mounted read-only at /host/sys/fs/cgroup")
 
 svc = docs.get("Service", {})
 check(svc.get("spec", {}).get("clusterIP") == "None", "Service is headless (clusterIP: None)")

@@ -52,6 +52,55 @@ struct GrafanaDashboardTests {
         let dashboard = try Dashboard.load()
         let container = try await ContainerChild.start(id: Self.containerID)
         defer { container.stop() }
+        try await Self.withPrometheus { prometheus, api, instance in
+            try await Self.queryEveryPanel(dashboard, prometheus: prometheus, api: api, instance: instance)
+        }
+    }
+
+    @Test("the CPU panels name a parent whose short-lived children burn a core, and stack to the node's busy CPU")
+    func cpuPanelsNameTheForkingParent() async throws {
+        try Tools.requirePrometheus()
+        let dashboard = try Dashboard.load()
+        func expression(_ title: String) throws -> [String] {
+            let expressions = dashboard.expressions.filter { $0.panel.hasPrefix(title) }.map(\.expression)
+            return try #require(expressions.isEmpty ? nil : expressions, "no panel \(title)")
+        }
+        try await Workload.exclusively {
+            let parent = try await Workload.forkingParent()
+            defer { parent.kill() }
+            try await Self.withPrometheus { prometheus, api, instance in
+                let values = ["$instance": instance, "$container_id": ".*"]
+                let top = Dashboard.substitute(try expression("Top processes by CPU")[0], values)
+                let first = try await poll(timeout: .seconds(60), interval: .milliseconds(500), "the forking parent first: \(top)") {
+                    () -> [String: String]? in
+                    let results = try await queryPrometheus(api, top)
+                    let largest = results.max { Self.value(of: $0) < Self.value(of: $1) }
+                    return (largest?["metric"] as? [String: String])?["pid"] == String(parent.pid) ? largest?["metric"] as? [String: String] : nil
+                }
+                print("Top processes by CPU, first: \(first)")
+                // The stack: exported (own and children's), others, unattributed; about one core
+                // of forking work, so well above half a core, and never above the two CPUs.
+                var stack = 0.0
+                for query in try expression("CPU: exported processes") {
+                    let results = try await queryPrometheus(api, Dashboard.substitute(query, values))
+                    stack += results.reduce(0) { $0 + Self.value(of: $1) }
+                }
+                print("CPU stack: \(stack) %")
+                #expect(stack >= 60 && stack <= Double(ProcessInfo.processInfo.activeProcessorCount) * 100 + 5, "stack \(stack) %")
+            }
+        }
+    }
+
+    /// The value of one instant-vector result, `{"metric": …, "value": [time, "text"]}`.
+    private static func value(of result: [String: Any]) -> Double {
+        ((result["value"] as? [Any])?.last as? String).flatMap(Double.init) ?? -.infinity
+    }
+
+    /// Runs `body` with an exporter scanning every second and a real Prometheus scraping it:
+    /// the Prometheus process, its query API URL and the exporter's `instance` label.
+    private static func withPrometheus(
+        _ body: (_ prometheus: ChildProcess, _ api: String, _ instance: String) async throws -> Void
+    ) async throws {
         let exporter = try await ExporterProcess.start(["--scan.interval", "1s"])
         defer { exporter.stop() }
         let directory = try TemporaryDirectory("prometheus")
@@ -60,8 +109,14 @@ struct GrafanaDashboardTests {
         try directory.write("prometheus.yml", prometheusConfiguration(job: Self.job, target: instance))
         let (prometheus, port) = try await startPrometheus(config: directory.path("prometheus.yml"), directory: directory)
         defer { prometheus.kill() }
-        let api = "http://127.0.0.1:\(port)/api/v1/query"
+        try await body(prometheus, "http://127.0.0.1:\(port)/api/v1/query", instance)
+    }
 
+    /// Every variable and panel query of `dashboard` returns data, for all containers and then
+    /// for the one container (whose panels return only its series).
+    private static func queryEveryPanel(
+        _ dashboard: Dashboard, prometheus: ChildProcess, api: String, instance: String
+    ) async throws {
         // "All" for container_id, as a user first sees it; then the one container.
         for containerValue in [".*", Self.containerID] {
             let values = ["$instance": instance, "$container_id": containerValue]

@@ -47,7 +47,7 @@ public final class Collector {
     /// What a process's next sample needs from its last one: the counters its rates are computed
     /// from, and what is costly to read or decode again. Kept small because there is one per
     /// process: holding whole `ProcessSample`s in a dictionary made this table about 1 KiB per
-    /// process (3 MiB, most of the exporter's heap, at 3,000 processes); this is about 140 bytes.
+    /// process (3 MiB, most of the exporter's heap, at 3,000 processes); this is about 170 bytes.
     private struct ProcessRecord {
         var pid: Int32
         var parentPID: Int32
@@ -250,16 +250,14 @@ public final class Collector {
         do {
             guard let parsed = ProcessStat.parse(try read(pid, "stat", keptIn: &descriptors.stat)) else {
                 unreadable.count(.malformed)
-                descriptors.close(returningTo: &descriptorBudget)
-                if let last { ledger.recordExit(last.exit) }
+                retire(&descriptors, exitOf: last)
                 return nil
             }
             stat = parsed
             readAt = clock.sinceBoot()
         } catch {
             unreadable.count(error)
-            descriptors.close(returningTo: &descriptorBudget)
-            if let last { ledger.recordExit(last.exit) }
+            retire(&descriptors, exitOf: last)
             return nil
         }
         // Only `stat` decides whether the process is there: without `status` or `io` (denied,
@@ -331,8 +329,13 @@ public final class Collector {
     /// Drops the record of a process that has exited: closes its descriptors and leaves its
     /// credit for its parent (`ReapedChildrenLedger`).
     private func retire(_ record: inout ProcessRecord) {
-        record.descriptors.close(returningTo: &descriptorBudget)
-        ledger.recordExit(record.exit)
+        retire(&record.descriptors, exitOf: record)
+    }
+
+    /// Closes `descriptors` and leaves the credit of `record`'s process, if any, for its parent.
+    private func retire(_ descriptors: inout KeptDescriptors, exitOf record: ProcessRecord?) {
+        descriptors.close(returningTo: &descriptorBudget)
+        if let record { ledger.recordExit(record.exit) }
     }
 
     /// Sets each process's net children's CPU once the scan's exits are known: its growth less

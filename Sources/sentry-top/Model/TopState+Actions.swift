@@ -55,7 +55,7 @@ extension TopState {
         case .reverseSort:
             sortOrder.descending.toggle()
         case .openSortChooser:
-            overlay = .sortChooser(highlighted: sortOrder.column ?? 0)
+            overlay = .sortChooser(highlighted: sortOrder.column ?? tab.compositeKey.columns[0])
         case .startFilter:
             isEditingFilter = true
         case .typeFilter(let character):
