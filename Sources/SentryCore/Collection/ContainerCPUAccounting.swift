@@ -122,12 +122,18 @@ final class ContainerCPUAccounting {
     /// to the end of the component holding the ID. Nil if no component holds it, or the path
     /// climbs out of the cgroup namespace.
     static func cgroup(of id: String, path: Range<Int>, in bytes: UnsafeRawBufferPointer) -> String? {
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[path]), as: UTF8.self)
-        guard text.hasPrefix("/"), let match = text.firstRange(of: id) else { return nil }
-        let end = text[match.upperBound...].firstIndex(of: "/") ?? text.endIndex
-        let cgroup = text[text.index(after: text.startIndex)..<end]
-        guard !cgroup.split(separator: "/").contains("..") else { return nil }
-        return String(cgroup)
+        let slash = UInt8(ascii: "/")
+        let path = bytes[path]
+        let id = Array(id.utf8)
+        guard path.first == slash, !id.isEmpty, path.count > id.count,
+            let match = (path.startIndex...(path.endIndex - id.count)).first(where: {
+                path[$0..<($0 + id.count)].elementsEqual(id)
+            })
+        else { return nil }
+        let end = path[(match + id.count)...].firstIndex(of: slash) ?? path.endIndex
+        let cgroup = path[(path.startIndex + 1)..<end]
+        guard !cgroup.split(separator: slash).contains(where: { $0.elementsEqual("..".utf8) }) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: cgroup), as: UTF8.self)
     }
 
     /// Whether the comma-separated `controllers` include `name`.
