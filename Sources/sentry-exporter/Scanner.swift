@@ -86,7 +86,7 @@ final class Scanner: @unchecked Sendable {
             exposition.ownProcess = OwnProcessStats.read(
                 from: ownProcFS, bootTime: bootTime, configuration: collector.configuration)
         }
-        let bytes = exposition.render(snapshot, capacity: lastSize)
+        let bytes = exposition.renderNext(snapshot, capacity: lastSize)
         lastSize = bytes.count
         store.publish(bytes)
     }

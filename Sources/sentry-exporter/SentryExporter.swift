@@ -55,6 +55,26 @@ struct SentryExporter: ParsableCommand {
         help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
     var topN: Int?
 
+    @Option(
+        name: .customLong("top.min-scans"),
+        help: "Consecutive scans a process must be seen in before it enters a Top N list: 2 (a one-scan flash exports nothing) or 1.")
+    var minimumScans = SelectionRules().minimumScans
+
+    @Option(name: .customLong("top.min-cpu-percent"), help: "Least CPU (own plus children's, 100 = one core) to enter the CPU list.")
+    var minimumCPUPercent = SelectionRules().minimumCPUPercent
+
+    @Option(name: .customLong("top.min-memory-bytes"), help: "Least resident memory, in bytes, to enter the memory list.")
+    var minimumResidentBytes = SelectionRules().minimumResidentBytes
+
+    @Option(
+        name: .customLong("top.min-io-bytes-per-second"), help: "Least storage reads plus writes per second to enter the IO list.")
+    var minimumIOBytesPerSecond = SelectionRules().minimumIOBytesPerSecond
+
+    @Option(
+        name: .customLong("top.hold"),
+        help: "Scans an exported process stays exported after it left every list (0: none).")
+    var holdScans = SelectionRules().holdScans
+
     @Option(name: .customLong("scan.interval"), help: "Time between scans of /proc, e.g. 500ms, 15s, 1m.")
     var scanInterval = ScanInterval(milliseconds: 15_000)
 
@@ -85,8 +105,23 @@ struct SentryExporter: ParsableCommand {
         }
     }
 
+    /// The `--top.*` rules, checked.
+    var selectionRules: SelectionRules {
+        get throws {
+            do {
+                return try SelectionRules(
+                    validatingMinimumScans: minimumScans, minimumCPUPercent: minimumCPUPercent,
+                    minimumResidentBytes: minimumResidentBytes, minimumIOBytesPerSecond: minimumIOBytesPerSecond,
+                    holdScans: holdScans)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
     func validate() throws {
         _ = try effectiveTopN
+        _ = try selectionRules
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", !telemetryPath.contains("?") else {
             throw ValidationError(
                 "invalid value '\(telemetryPath)' for '--web.telemetry-path': expected a path such as /metrics, other than /")
@@ -127,7 +162,7 @@ struct SentryExporter: ParsableCommand {
         let security = try loadWebSecurity()
         let configuration = CollectorConfiguration(
             procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN,
-            collectsCommandLines: collectsCommandLines)
+            selection: try selectionRules, collectsCommandLines: collectsCommandLines)
         let collector: Collector
         do {
             collector = try Collector(configuration: configuration)

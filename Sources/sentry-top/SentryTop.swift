@@ -24,6 +24,26 @@ struct SentryTop: ParsableCommand {
         help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
     var topN: Int?
 
+    @Option(
+        name: .customLong("top.min-scans"),
+        help: "Consecutive scans a process must be seen in before it enters a Top N list: 2 (a one-scan flash exports nothing) or 1.")
+    var minimumScans = SelectionRules().minimumScans
+
+    @Option(name: .customLong("top.min-cpu-percent"), help: "Least CPU (own plus children's, 100 = one core) to enter the CPU list.")
+    var minimumCPUPercent = SelectionRules().minimumCPUPercent
+
+    @Option(name: .customLong("top.min-memory-bytes"), help: "Least resident memory, in bytes, to enter the memory list.")
+    var minimumResidentBytes = SelectionRules().minimumResidentBytes
+
+    @Option(
+        name: .customLong("top.min-io-bytes-per-second"), help: "Least storage reads plus writes per second to enter the IO list.")
+    var minimumIOBytesPerSecond = SelectionRules().minimumIOBytesPerSecond
+
+    @Option(
+        name: .customLong("top.hold"),
+        help: "Scans an exported process stays exported after it left every list (0: none).")
+    var holdScans = SelectionRules().holdScans
+
     @Option(name: .customLong("path.procfs"), help: "Mount point of the proc filesystem to scan.")
     var procRoot = ProcFS.defaultRoot
 
@@ -61,8 +81,23 @@ struct SentryTop: ParsableCommand {
         }
     }
 
+    /// The `--top.*` rules, checked.
+    var selectionRules: SelectionRules {
+        get throws {
+            do {
+                return try SelectionRules(
+                    validatingMinimumScans: minimumScans, minimumCPUPercent: minimumCPUPercent,
+                    minimumResidentBytes: minimumResidentBytes, minimumIOBytesPerSecond: minimumIOBytesPerSecond,
+                    holdScans: holdScans)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
     func validate() throws {
         _ = try effectiveTopN
+        _ = try selectionRules
         guard delay >= 0.1, delay <= 3600, delay.isFinite else {
             throw ValidationError("invalid value '\(delay)' for '--delay': expected 0.1 to 3600 seconds")
         }
@@ -119,7 +154,8 @@ struct SentryTop: ParsableCommand {
         do {
             return try LocalSource(
                 configuration: CollectorConfiguration(
-                    procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN))
+                    procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN,
+                    selection: try selectionRules))
         } catch {
             throw RunError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
         }

@@ -193,7 +193,7 @@ struct ExpositionParserTests {
         #expect(exported.containers.isEmpty)
         #expect(exported.topN == nil)
         #expect(exported.version == "1.2.3")
-        #expect(exported.seriesExported == 10)
+        #expect(exported.seriesExported == 11)
     }
 
     // MARK: - Parser: accepted input

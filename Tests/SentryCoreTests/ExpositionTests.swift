@@ -106,12 +106,40 @@ struct ExpositionTests {
         }
     }
 
+    @Test("series created: every series of the first rendering, then those the last one lacked")
+    func seriesCreated() throws {
+        func created(_ bytes: [UInt8]) -> Double? {
+            String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix("proc_sentry_series_created_total ") }
+                .flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        var exposition = Exposition(version: "1", scans: 1, scanFailures: 0, ownProcess: nil)
+        let snapshot = Snapshot.example
+        let first = exposition.renderNext(snapshot)
+        let samples = String(decoding: first, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(created(first) == Double(samples.count), "all of the first rendering's series are new")
+        #expect(exposition.seriesCreated == samples.count)
+        #expect(created(exposition.renderNext(snapshot)) == Double(samples.count), "the same series again: none new")
+
+        // The unselected process is exported now (held): its series are new, values of others are not.
+        var changed = snapshot
+        changed.processes[1].isHeld = true
+        changed.selected = [0, 1]
+        changed.processes[0].cpuPercent = 12
+        let third = exposition.renderNext(changed)
+        let new = String(decoding: third, as: UTF8.self).split(separator: "\n").filter { $0.contains("pid=\"43\"") }.count
+        #expect(new == 11, "a held process: its process series, without a rank or ports")
+        #expect(created(third) == Double(samples.count + new))
+        #expect(!String(decoding: third, as: UTF8.self).contains("proc_process_top_rank{pid=\"43\""))
+    }
+
     @Test("before the first scan only the exporter's own families are written")
     func noSnapshot() {
         let output = String(decoding: Exposition(version: "1", scans: 0, scanFailures: 0, ownProcess: nil).render(nil), as: UTF8.self)
         #expect(!output.contains("proc_process_top"))
         #expect(output.contains("proc_sentry_build_info{version=\"1\"} 1\n"))
-        #expect(output.hasSuffix("proc_sentry_series_exported 4\n"))
+        #expect(output.contains("\nproc_sentry_series_created_total 5\n"))
+        #expect(output.hasSuffix("\nproc_sentry_series_exported 5\n"))
     }
 }
 
@@ -147,7 +175,7 @@ extension Snapshot {
         return Snapshot(
             topN: 50, time: 1_795_601_000, scanDuration: 0.01, interval: 15, processes: [selected, other],
             lists: [.cpu: [0], .memory: [0], .io: []], selected: [0], total: total, others: others,
-            othersChildrenCPUSeconds: 31.25,
+            othersChildrenCPUSeconds: 31.25, processesEntered: 9, processesLeft: 7,
             containers: [ContainerUsage(container: container, usage: containerUsage, ranks: TopRanks(cpu: 1))],
             containersPending: false,
             system: SystemUsage(

@@ -120,11 +120,13 @@ final class FakeProc {
         }
     }
 
-    func collector(topN: Int = 50, clock: any ScanClock) throws -> Collector {
+    /// A collector of this tree. The naive selection by default, so that a test of rates or
+    /// reading sees a process in a list from its first scan; `SelectionRulesTests` pass others.
+    func collector(topN: Int = 50, selection: SelectionRules = .naive, clock: any ScanClock) throws -> Collector {
         try Collector(
             configuration: CollectorConfiguration(
-                procRoot: root, passwdPath: passwd, sysRoot: sysRoot, topN: topN, clockTicksPerSecond: 100,
-                pageSize: 4096),
+                procRoot: root, passwdPath: passwd, sysRoot: sysRoot, topN: topN, selection: selection,
+                clockTicksPerSecond: 100, pageSize: 4096),
             clock: clock)
     }
 }

@@ -36,6 +36,9 @@ let documentedFamilies: [String: String] = [
     "proc_sentry_top_n": "gauge",
     "proc_sentry_processes_scanned": "gauge",
     "proc_sentry_processes_selected": "gauge",
+    "proc_sentry_processes_held": "gauge",
+    "proc_sentry_processes_entered_total": "counter",
+    "proc_sentry_processes_left_total": "counter",
     "proc_sentry_scan_unreadable_files": "gauge",
     "proc_sentry_containers_unaccounted": "gauge",
     "proc_sentry_scans_total": "counter",
@@ -47,6 +50,7 @@ let documentedFamilies: [String: String] = [
     "process_open_fds": "gauge",
     "process_max_fds": "gauge",
     "process_start_time_seconds": "gauge",
+    "proc_sentry_series_created_total": "counter",
     "proc_sentry_series_exported": "gauge",
 ]
 

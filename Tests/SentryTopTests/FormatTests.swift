@@ -20,6 +20,7 @@ struct FormatTests {
     func markers() {
         #expect(Format.lists(.init(cpu: 1, io: 3)) == "C-I")
         #expect(Format.lists(.init()) == "---")
+        #expect(Format.lists(.init(), isHeld: true) == "hld")
         #expect(Format.duration(seconds: 3 * 86_400 + 4 * 3600 + 5 * 60 + 6) == "3d 04:05:06")
         #expect(Format.duration(seconds: 59) == "00:00:59")
     }

@@ -31,6 +31,9 @@ public final class Collector {
     private let containerAccounting: ContainerCPUAccounting
     /// `Snapshot.othersChildrenCPUSeconds`, in clock ticks.
     private var othersChildrenTicks: UInt64 = 0
+    /// `Snapshot.processesEntered` and `processesLeft`.
+    private var processesEntered = 0
+    private var processesLeft = 0
     // Reused between scans so the steady state allocates no per-process storage.
     private var pids: [Int32] = []
 
@@ -77,6 +80,11 @@ public final class Collector {
         /// False while `cgroup` has not been read (a scan of `ContainerScope.selectedProcesses`
         /// that did not select the process): the next scan reads it.
         var containerIsKnown: Bool
+        /// Whether the scan exported the process (during a scan, until `applyMembership`, whether
+        /// the last scan did), and for how many more scans out of every list it stays exported
+        /// (`SelectionRules.holdScans`).
+        var isExported: Bool
+        var holdScansLeft: Int
 
         /// The rate baseline this record is for the process's next reading.
         var reading: RateContext.Reading {
@@ -89,13 +97,16 @@ public final class Collector {
         }
     }
 
-    /// A process's children's CPU between the two passes of a scan: the growth read, and the
-    /// credits of this scan's exits it is settled against once all of them are known.
-    private struct PendingChildrenCPU {
+    /// What the scan settles about a process after its walk, once every process is read: its
+    /// children's CPU (the growth read, and the credits of this scan's exits it is settled
+    /// against), and whether it may enter a list.
+    private struct PendingSample {
         var growth: RateContext.ChildrenGrowth?
         var newCredit: UInt64 = 0
         /// The growth less the credits, once settled.
         var netTicks: UInt64 = 0
+        /// Whether the last scan saw the process too (`SelectionRules.minimumScans`).
+        var wasSeen: Bool
     }
 
     /// Opens the proc root; fails if it is not a readable directory.
@@ -141,8 +152,8 @@ public final class Collector {
         var nextRecords: [ProcessRecord] = []
         nextRecords.reserveCapacity(pids.count)
         // Like `nextRecords`, new each scan rather than kept between scans.
-        var childrenGrowth: [PendingChildrenCPU] = []
-        childrenGrowth.reserveCapacity(pids.count)
+        var pending: [PendingSample] = []
+        pending.reserveCapacity(pids.count)
         ledger.beginScan()
         var unwalked = 0  // the first of the last scan's records the walk has not reached
         for pid in pids {
@@ -155,29 +166,22 @@ public final class Collector {
                 last = records[unwalked]
                 unwalked += 1
             }
-            if let (sample, record, children) = sampleProcess(
+            if let (sample, record, settling) = sampleProcess(
                 pid, last: last, readsContainer: scope == .everyProcess, system: system, rates: rates,
                 unreadable: &unreadable)
             {
                 processes.append(sample)
                 nextRecords.append(record)
-                childrenGrowth.append(children)
+                pending.append(settling)
             }
         }
         for index in records.indices[unwalked...] { retire(&records[index]) }
         records = nextRecords
-        // `records` and `childrenGrowth` are parallel to `processes`: all were appended to together.
-        settleChildrenCPU(&processes, &childrenGrowth, rates: rates)
-
-        var lists: [TopList: [Int]] = [:]
-        for list in TopList.allCases {
-            let indices = selection.select(
-                configuration.topN, from: processes.count,
-                key: { processes[$0].value(for: list) }, tieBreaker: { Int64(processes[$0].pid) })
-            for (rank, index) in indices.enumerated() { processes[index].ranks[list] = rank + 1 }
-            lists[list] = indices
-        }
-        let selected = processes.indices.filter { processes[$0].ranks.isSelected }
+        // `records` and `pending` are parallel to `processes`: all were appended to together.
+        settleChildrenCPU(&processes, &pending, rates: rates)
+        let lists = selectLists(&processes, pending, isFirstScan: previous == nil)
+        applyMembership(&processes)
+        let selected = processes.indices.filter { processes[$0].isExported }
         for index in selected where !records[index].containerIsKnown {
             processes[index].container = readContainer(processes[index].pid, &unreadable)
             records[index].container = processes[index].container
@@ -199,9 +203,9 @@ public final class Collector {
         var others = ResourceTotals()
         for (index, process) in processes.enumerated() {
             total.add(process)
-            if !process.ranks.isSelected {
+            if !process.isExported {
                 others.add(process)
-                othersChildrenTicks &+= childrenGrowth[index].netTicks
+                othersChildrenTicks &+= pending[index].netTicks
             }
         }
 
@@ -225,6 +229,8 @@ public final class Collector {
             total: total,
             others: others,
             othersChildrenCPUSeconds: Double(othersChildrenTicks) / rates.clockTicksPerSecond,
+            processesEntered: processesEntered,
+            processesLeft: processesLeft,
             containers: containers,
             containersPending: containersPending,
             system: systemUsage,
@@ -241,7 +247,7 @@ public final class Collector {
     private func sampleProcess(
         _ pid: Int32, last: ProcessRecord?, readsContainer: Bool, system: SystemStat, rates: RateContext,
         unreadable: inout UnreadableCounts
-    ) -> (ProcessSample, ProcessRecord, PendingChildrenCPU)? {
+    ) -> (ProcessSample, ProcessRecord, PendingSample)? {
         // The descriptors of whichever process last had this PID: a read through them fails if
         // that process has exited, and `read` then opens the path afresh.
         var descriptors = last?.descriptors ?? KeptDescriptors()
@@ -322,8 +328,9 @@ public final class Collector {
             netChildrenTicks: known?.netChildrenTicks ?? stat.childrenTicks - (growth?.ticks ?? 0),
             carriedCredit: known?.carriedCredit ?? 0, readAt: readAt, io: io, descriptors: descriptors, uid: uid,
             directoryOwner: directoryOwner, name: sample.name, container: sample.container,
-            containerIsKnown: containerIsKnown)
-        return (sample, record, PendingChildrenCPU(growth: growth))
+            containerIsKnown: containerIsKnown, isExported: known?.isExported ?? false,
+            holdScansLeft: known?.holdScansLeft ?? 0)
+        return (sample, record, PendingSample(growth: growth, wasSeen: known != nil))
     }
 
     /// Drops the record of a process that has exited: closes its descriptors and leaves its
@@ -332,16 +339,19 @@ public final class Collector {
         retire(&record.descriptors, exitOf: record)
     }
 
-    /// Closes `descriptors` and leaves the credit of `record`'s process, if any, for its parent.
+    /// Closes `descriptors` and leaves the credit of `record`'s process, if any, for its parent;
+    /// an exported process leaves the exported set.
     private func retire(_ descriptors: inout KeptDescriptors, exitOf record: ProcessRecord?) {
         descriptors.close(returningTo: &descriptorBudget)
-        if let record { ledger.recordExit(record.exit) }
+        guard let record else { return }
+        ledger.recordExit(record.exit)
+        if record.isExported { processesLeft += 1 }
     }
 
     /// Sets each process's net children's CPU once the scan's exits are known: its growth less
     /// the credits of the children it reaped, and updates the counters the next scan starts from.
     private func settleChildrenCPU(
-        _ processes: inout [ProcessSample], _ childrenGrowth: inout [PendingChildrenCPU], rates: RateContext
+        _ processes: inout [ProcessSample], _ childrenGrowth: inout [PendingSample], rates: RateContext
     ) {
         ledger.distributeCredits(
             livePosition: { pid in
@@ -361,6 +371,55 @@ public final class Collector {
             records[index].netChildrenTicks &+= pending.netTicks
             records[index].carriedCredit = carry
             processes[index].childrenCPUSeconds = Double(records[index].netChildrenTicks) / rates.clockTicksPerSecond
+        }
+    }
+
+    // MARK: - Selection
+
+    /// Ranks each list's candidates under `SelectionRules` and returns each list's indices, best
+    /// first: a process seen at the last scan too (or any, on the first scan), at or above the
+    /// list's floor; at equal keys one the last scan exported first, then the smaller PID.
+    private func selectLists(_ processes: inout [ProcessSample], _ pending: [PendingSample], isFirstScan: Bool)
+        -> [TopList: [Int]]
+    {
+        let rules = configuration.selection
+        var lists: [TopList: [Int]] = [:]
+        for list in TopList.allCases {
+            let floor = rules.floor(of: list)
+            let indices = selection.select(
+                configuration.topN, from: processes.count,
+                key: { index in
+                    guard isFirstScan || rules.minimumScans < 2 || pending[index].wasSeen,
+                        let value = processes[index].value(for: list), value >= floor
+                    else { return nil }
+                    return value
+                },
+                tieBreaker: { index in (records[index].isExported ? 0 : 1 << 32) | Int64(processes[index].pid) })
+            for (rank, index) in indices.enumerated() { processes[index].ranks[list] = rank + 1 }
+            lists[list] = indices
+        }
+        return lists
+    }
+
+    /// Decides who is exported now: every process in a list, and those the last scan exported
+    /// that left every list fewer than `holdScans` scans ago (held); counts who entered and left.
+    private func applyMembership(_ processes: inout [ProcessSample]) {
+        let holdScans = configuration.selection.holdScans
+        for index in processes.indices {
+            let wasExported = records[index].isExported
+            if processes[index].ranks.isSelected {
+                records[index].holdScansLeft = holdScans
+            } else if wasExported, records[index].holdScansLeft > 0 {
+                records[index].holdScansLeft -= 1
+                processes[index].isHeld = true
+            } else {
+                records[index].holdScansLeft = 0
+            }
+            let isExported = processes[index].isExported
+            if isExported != wasExported {
+                if isExported { processesEntered += 1 } else { processesLeft += 1 }
+            }
+            records[index].isExported = isExported
         }
     }
 

@@ -10,6 +10,8 @@ public struct CollectorConfiguration: Sendable {
     public var sysRoot: String
     /// How many processes each Top N list holds (`--top-n`).
     public var topN: Int
+    /// Who may enter a list and how long the exported keep their series (`--top.*`).
+    public var selection: SelectionRules
     /// Listening ports kept per process (the lowest ones), so one process cannot add unbounded series.
     public var maximumPortsPerProcess: Int
     /// Whether selected processes' command lines are read (`--collector.cmdline`). Off by
@@ -54,6 +56,7 @@ public struct CollectorConfiguration: Sendable {
         passwdPath: String = "/etc/passwd",
         sysRoot: String = "/sys",
         topN: Int = CollectorConfiguration.defaultTopN,
+        selection: SelectionRules = SelectionRules(),
         maximumPortsPerProcess: Int = 16,
         collectsCommandLines: Bool = false,
         clockTicksPerSecond: Int = sysconf(Int32(_SC_CLK_TCK)),
@@ -64,6 +67,7 @@ public struct CollectorConfiguration: Sendable {
         self.passwdPath = passwdPath
         self.sysRoot = sysRoot
         self.topN = topN
+        self.selection = selection
         self.maximumPortsPerProcess = maximumPortsPerProcess
         self.collectsCommandLines = collectsCommandLines
         self.clockTicksPerSecond = clockTicksPerSecond

@@ -54,6 +54,9 @@ public struct ProcessSample: Equatable, Sendable {
     public var container: Container?
     /// Which Top N lists the process is in, and where.
     public var ranks: TopRanks
+    /// Whether the process is exported in no list, held for a few scans after it left them all
+    /// (`SelectionRules.holdScans`).
+    public var isHeld = false
     /// Ports the process listens on; resolved only for processes in a Top N list.
     public var listeningPorts: [ListeningPort]
     /// The command line (`ProcessCommandLine`); read only for processes in a Top N list, and
@@ -61,6 +64,9 @@ public struct ProcessSample: Equatable, Sendable {
     public var commandLine: String? = nil
 
     public var pid: Int32 { identity.pid }
+
+    /// Whether the process is exported: in a list, or held.
+    public var isExported: Bool { ranks.isSelected || isHeld }
 
     /// Own plus net children's CPU: what the process and the work it started used. The CPU
     /// list's key, so a `make` or a shell whose children burn the CPU ranks by their work.

@@ -16,7 +16,8 @@ public struct Snapshot: Sendable {
     public var processes: [ProcessSample]
     /// Indices into `processes` of each list, best first.
     public var lists: [TopList: [Int]]
-    /// Indices into `processes` of the union of the lists (the exported set), in PID order.
+    /// Indices into `processes` of the exported set (the union of the lists and the held
+    /// processes), in PID order.
     public var selected: [Int]
     /// All processes together.
     public var total: ResourceTotals
@@ -25,6 +26,10 @@ public struct Snapshot: Sendable {
     /// Net children's CPU seconds of the processes in no list, summed over every interval since
     /// the collector's first scan: a counter, whichever processes were in no list each time.
     public var othersChildrenCPUSeconds: Double
+    /// Processes that entered the exported set, and that left it (out of every list after their
+    /// hold, or exited while exported), since the collector's first scan: the exported set's churn.
+    public var processesEntered: Int
+    public var processesLeft: Int
     /// Every container with at least one process, by descending CPU; empty while
     /// `containersPending`.
     public var containers: [ContainerUsage]
@@ -47,6 +52,9 @@ public struct Snapshot: Sendable {
     public var unattributedCPUPercent: Double? {
         system.busyPercent.map { $0 - total.totalCPUPercent }
     }
+
+    /// Exported processes held in no list (`ProcessSample.isHeld`).
+    public var heldCount: Int { selected.count { processes[$0].isHeld } }
 
     /// The selected processes, in PID order.
     public var selectedProcesses: [ProcessSample] { selected.map { processes[$0] } }

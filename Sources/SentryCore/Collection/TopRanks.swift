@@ -20,7 +20,8 @@ public struct TopRanks: Equatable, Sendable {
         self.io = io
     }
 
-    /// True if the item is in at least one list, i.e. it is exported.
+    /// True if the item is in at least one list (a process may also be exported held in none,
+    /// `ProcessSample.isHeld`).
     public var isSelected: Bool { cpu != nil || memory != nil || io != nil }
 
     public subscript(list: TopList) -> Int? {

@@ -25,6 +25,8 @@ public struct ExportedSnapshot: Equatable, Sendable {
     public var lastScanTime: Double?
     public var processesScanned: Int?
     public var processesSelected: Int?
+    /// Exported processes held in no list (`Snapshot.heldCount`).
+    public var processesHeld: Int?
     /// Samples in the exposition, as the exporter counted them.
     public var seriesExported: Int?
     /// The exporter's version.
@@ -62,6 +64,7 @@ public struct ExportedSnapshot: Equatable, Sendable {
         lastScanTime = samples.value("proc_sentry_last_scan_timestamp_seconds")
         processesScanned = samples.value("proc_sentry_processes_scanned").flatMap(\.exactCount)
         processesSelected = samples.value("proc_sentry_processes_selected").flatMap(\.exactCount)
+        processesHeld = samples.value("proc_sentry_processes_held").flatMap(\.exactCount)
         seriesExported = samples.value("proc_sentry_series_exported").flatMap(\.exactCount)
         version = buildInfo.samples.first?.label("version")
     }
@@ -108,6 +111,10 @@ public struct ExportedProcess: Equatable, Sendable {
     public var ranks = TopRanks()
     /// Sorted.
     public var listeningPorts: [ListeningPort] = []
+
+    /// Whether the exporter holds the process in no list (`ProcessSample.isHeld`): it sends its
+    /// series without a rank.
+    public var isHeld: Bool { !ranks.isSelected }
 }
 
 extension ExportedProcess {

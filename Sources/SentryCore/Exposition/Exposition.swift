@@ -12,6 +12,14 @@ public struct Exposition {
     public var scanFailures: Int
     /// The exporter's own resource use, for `process_*`; nil if it could not be read.
     public var ownProcess: OwnProcessStats?
+    /// Series that each `renderNext(_:capacity:)` wrote and the one before did not
+    /// (`proc_sentry_series_created_total`): what a scraper sees begin, every new process's
+    /// series, a new port, a new container. Prometheus creates a head series for each that it
+    /// has not held in the last two hours, so this counts that, or more (a series that returns
+    /// after a gap counts again).
+    public private(set) var seriesCreated = 0
+    /// The series (`ExpositionWriter.seriesHashes`) of the last `renderNext(_:capacity:)`.
+    private var lastSeries: Set<Int> = []
 
     public init(version: String, scans: Int, scanFailures: Int, ownProcess: OwnProcessStats?) {
         self.version = version
@@ -21,13 +29,27 @@ public struct Exposition {
     }
 
     /// Renders `snapshot` (nil before the first scan completes: then only the exporter's own
-    /// families are written).
+    /// families are written), counting its series against the last `renderNext`'s.
     ///
     /// - Parameter capacity: bytes to reserve, e.g. the previous exposition's size.
     public func render(_ snapshot: Snapshot?, capacity: Int = 0) -> [UInt8] {
-        var writer = ExpositionWriter(capacity: capacity)
-        write(snapshot, to: &writer)
+        rendered(snapshot, capacity: capacity).bytes
+    }
+
+    /// Renders the next exposition of the exporter's sequence, as `render`, and adds its series
+    /// that the last one did not have to `seriesCreated`.
+    public mutating func renderNext(_ snapshot: Snapshot?, capacity: Int = 0) -> [UInt8] {
+        let writer = rendered(snapshot, capacity: capacity)
+        let series = writer.seriesHashes ?? []
+        seriesCreated += series.count { !lastSeries.contains($0) }
+        lastSeries = Set(series)
         return writer.bytes
+    }
+
+    private func rendered(_ snapshot: Snapshot?, capacity: Int) -> ExpositionWriter {
+        var writer = ExpositionWriter(capacity: capacity, tracksSeries: true)
+        write(snapshot, to: &writer)
+        return writer
     }
 
     /// The number of samples `render(_:)` writes for `snapshot`: the series one scrape carries.
@@ -227,8 +249,20 @@ public struct Exposition {
         writer.sample("proc_sentry_processes_scanned", snapshot.total.processCount)
         writer.family(
             "proc_sentry_processes_selected", .gauge,
-            help: "Processes in at least one Top N list, i.e. exported by the last scan.")
+            help: "Processes exported by the last scan: in at least one Top N list, or held.")
         writer.sample("proc_sentry_processes_selected", snapshot.selected.count)
+        writer.family(
+            "proc_sentry_processes_held", .gauge,
+            help: "Exported processes in no Top N list, held for --top.hold scans after they left them all.")
+        writer.sample("proc_sentry_processes_held", snapshot.heldCount)
+        writer.family(
+            "proc_sentry_processes_entered_total", .counter,
+            help: "Processes that entered the exported set since the exporter started.")
+        writer.sample("proc_sentry_processes_entered_total", snapshot.processesEntered)
+        writer.family(
+            "proc_sentry_processes_left_total", .counter,
+            help: "Processes that left the exported set (out of every list after their hold, or exited) since the exporter started.")
+        writer.sample("proc_sentry_processes_left_total", snapshot.processesLeft)
         writer.family(
             "proc_sentry_scan_unreadable_files", .gauge,
             help: "Files under the proc root the last scan could not read, by reason.")
@@ -275,6 +309,14 @@ public struct Exposition {
                 "process_start_time_seconds", .gauge, help: "Start time of the process since unix epoch in seconds.")
             writer.sample("process_start_time_seconds", own.startTime)
         }
+        // Written last but one: every series before it is counted; it and the one after are
+        // the same in every rendering, new only in the first.
+        let trailingNew = lastSeries.isEmpty ? 2 : 0
+        let newSoFar = writer.seriesHashes.map { $0.count { !lastSeries.contains($0) } } ?? 0
+        writer.family(
+            "proc_sentry_series_created_total", .counter,
+            help: "Series in an exposition that the one before did not have, since the exporter started: its series churn.")
+        writer.sample("proc_sentry_series_created_total", seriesCreated + newSoFar + trailingNew)
         writer.family(
             "proc_sentry_series_exported", .gauge, help: "Samples in this exposition, this one included.")
         writer.sample("proc_sentry_series_exported", writer.sampleCount + 1)

@@ -12,6 +12,8 @@ public struct ExpositionWriter {
     public private(set) var bytes: [UInt8] = []
     /// Samples written so far.
     public private(set) var sampleCount = 0
+    /// A hash of each sample's name and labels (its series), in order, when tracking series.
+    public private(set) var seriesHashes: [Int]?
 
     /// Content type of the format, for the HTTP response.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -21,9 +23,12 @@ public struct ExpositionWriter {
         case counter, gauge
     }
 
-    /// - Parameter capacity: bytes to reserve, e.g. the previous exposition's size.
-    public init(capacity: Int = 0) {
+    /// - Parameters:
+    ///   - capacity: bytes to reserve, e.g. the previous exposition's size.
+    ///   - tracksSeries: whether to keep `seriesHashes`.
+    public init(capacity: Int = 0, tracksSeries: Bool = false) {
         bytes.reserveCapacity(capacity)
+        if tracksSeries { seriesHashes = [] }
     }
 
     /// Starts a metric family: its `# HELP` and `# TYPE` lines. Samples of the family must follow
@@ -79,6 +84,12 @@ public struct ExpositionWriter {
     }
 
     private mutating func beginSample(_ name: StaticString, _ labels: LabelSet) {
+        if seriesHashes != nil {
+            var hasher = Hasher()
+            name.withUTF8Buffer { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            labels.rendered.withUnsafeBytes { hasher.combine(bytes: $0) }
+            seriesHashes!.append(hasher.finalize())
+        }
         append(name)
         if !labels.rendered.isEmpty {
             bytes.append(UInt8(ascii: "{"))

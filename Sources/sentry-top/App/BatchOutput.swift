@@ -14,6 +14,7 @@ enum BatchOutput {
                 + ", load \(header.load.map { Format.fixed($0.one, fractionDigits: 2) } ?? Format.notAvailable)"
                 + ", \(header.processCount.map(String.init) ?? Format.notAvailable) processes",
             "Exported: \(header.selectedCount.map(String.init) ?? Format.notAvailable) processes"
+                + (header.heldCount.map { $0 > 0 ? " (\($0) held)" : "" } ?? "")
                 + " (top \(header.topN.map(String.init) ?? Format.notAvailable) by CPU, memory, IO),"
                 + " \(header.seriesCount.map(String.init) ?? Format.notAvailable) series",
             "",
@@ -39,6 +40,7 @@ enum BatchOutput {
     static func json(_ data: TopData, state: TopState, time: Double) throws -> String {
         let document = Document(
             time: time, source: data.header.source, topN: data.header.topN, seriesCount: data.header.seriesCount,
+            heldCount: data.header.heldCount,
             cpuBusy: data.header.cpuBusy, unattributedCpuPercent: data.header.unattributedCPUPercent,
             memoryUsedBytes: data.header.memory?.usedBytes,
             memoryTotalBytes: data.header.memory?.totalBytes, load1: data.header.load?.one,
@@ -56,6 +58,7 @@ enum BatchOutput {
         var source: String
         var topN: Int?
         var seriesCount: Int?
+        var heldCount: Int?
         var cpuBusy: Double?
         var unattributedCpuPercent: Double?
         var memoryUsedBytes: UInt64?
@@ -83,6 +86,8 @@ enum BatchOutput {
             var podUid: String?
             /// 1-based rank in each Top N list the process is in; absent lists are null.
             var ranks: [String: Int?]
+            /// Exported while in no list, held after it left them all.
+            var held: Bool
             var listeningPorts: [String]
 
             init(_ row: ProcessRow) {
@@ -102,6 +107,7 @@ enum BatchOutput {
                 containerId = row.containerID
                 podUid = row.podUID
                 ranks = Dictionary(uniqueKeysWithValues: TopList.allCases.map { ($0.rawValue, row.ranks[$0]) })
+                held = row.isHeld
                 listeningPorts = row.listeningPorts.map { "\($0.port)/\($0.kind.rawValue)" }
             }
         }

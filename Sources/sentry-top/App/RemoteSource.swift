@@ -38,7 +38,7 @@ extension TopData {
                 childrenCPUSeconds: process.childrenCPUSeconds, residentBytes: process.residentBytes,
                 readBytesPerSecond: process.readBytesPerSecond, writeBytesPerSecond: process.writeBytesPerSecond,
                 threads: process.threads, containerID: process.containerID, podUID: pods[process.containerID] ?? nil,
-                ranks: process.ranks, listeningPorts: process.listeningPorts)
+                ranks: process.ranks, isHeld: process.isHeld, listeningPorts: process.listeningPorts)
         }
         containers = exported.containers.map { container in
             ContainerRow(
@@ -50,7 +50,7 @@ extension TopData {
         }
         header = HeaderFigures(
             unattributedCPUPercent: exported.unattributedCPUPercent, processCount: exported.processesScanned,
-            topN: exported.topN, selectedCount: exported.processesSelected,
+            topN: exported.topN, selectedCount: exported.processesSelected, heldCount: exported.processesHeld,
             seriesCount: exported.seriesExported, source: source)
     }
 }

@@ -57,7 +57,7 @@ enum ProcessColumns {
         Column(title: "THR", width: 4, alignment: .right, sortsDescending: true,
                text: { $0.threads.map(String.init) ?? Format.notAvailable }, key: { .number($0.threads.map(Double.init)) }),
         Column(title: "CMI", width: 3, alignment: .left, sortsDescending: true,
-               text: { Format.lists($0.ranks) }, key: { .number(Format.listScore($0.ranks)) }),
+               text: { Format.lists($0.ranks, isHeld: $0.isHeld) }, key: { .number(Format.listScore($0.ranks)) }),
         Column(title: "CONTAINER", width: 12, alignment: .left, sortsDescending: false,
                text: { String($0.containerID.prefix(12)) }, key: { .text($0.containerID) }),
         Column(title: "NAME", width: 0, alignment: .left, sortsDescending: false,

@@ -30,6 +30,8 @@ struct ProcessRow: Equatable, Sendable, Identifiable {
     var containerID: String
     var podUID: String?
     var ranks: TopRanks
+    /// Exported in no list, held after it left them all (`ProcessSample.isHeld`).
+    var isHeld = false
     var listeningPorts: [ListeningPort]
 
     var id: ID { ID(pid: pid, startTime: startTime) }
@@ -46,7 +48,7 @@ struct ProcessRow: Equatable, Sendable, Identifiable {
     }
 
     /// True if Prometheus receives this process.
-    var isExported: Bool { ranks.isSelected }
+    var isExported: Bool { ranks.isSelected || isHeld }
 }
 
 extension ProcessRow {
@@ -57,7 +59,7 @@ extension ProcessRow {
             childrenCPUSeconds: sample.childrenCPUSeconds, residentBytes: sample.residentBytes,
             readBytesPerSecond: sample.readBytesPerSecond, writeBytesPerSecond: sample.writeBytesPerSecond,
             threads: sample.threads, containerID: sample.container?.id ?? "", podUID: sample.container?.podUID,
-            ranks: sample.ranks, listeningPorts: sample.listeningPorts)
+            ranks: sample.ranks, isHeld: sample.isHeld, listeningPorts: sample.listeningPorts)
     }
 }
 

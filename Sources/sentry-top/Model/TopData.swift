@@ -31,6 +31,8 @@ struct HeaderFigures: Equatable, Sendable {
     /// The exporter's view: N, processes selected, series per scrape.
     var topN: Int?
     var selectedCount: Int?
+    /// Of those, held in no list (`Snapshot.heldCount`).
+    var heldCount: Int?
     var seriesCount: Int?
     /// Where the data comes from: "local" or the attach URL.
     var source = "local"
@@ -57,6 +59,7 @@ extension TopData {
             runningCount: snapshot.processes.count { $0.state == .running },
             topN: snapshot.topN,
             selectedCount: snapshot.selected.count,
+            heldCount: snapshot.heldCount,
             seriesCount: seriesCount
         )
     }

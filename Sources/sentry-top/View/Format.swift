@@ -32,9 +32,11 @@ enum Format {
         return notAvailable
     }
 
-    /// The Top N lists a process is in, as three letters: `CMI`, `C--`, `-M-`, `---`.
-    static func lists(_ ranks: TopRanks) -> String {
-        (ranks.cpu == nil ? "-" : "C") + (ranks.memory == nil ? "-" : "M") + (ranks.io == nil ? "-" : "I")
+    /// The Top N lists a process is in, as three letters: `CMI`, `C--`, `-M-`, `---`; `hld` for
+    /// one exported while held in none.
+    static func lists(_ ranks: TopRanks, isHeld: Bool = false) -> String {
+        if isHeld { return "hld" }
+        return (ranks.cpu == nil ? "-" : "C") + (ranks.memory == nil ? "-" : "M") + (ranks.io == nil ? "-" : "I")
     }
 
     /// Orders processes by how many lists they are in, then by their best rank.

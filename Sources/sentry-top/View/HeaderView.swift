@@ -36,7 +36,8 @@ enum HeaderView {
         frame.set(layout.cpuLines + 1, [Span("\(tasks)   \(load)   \(uptime)")])
 
         // Kept within 80 columns with a source URL: the scheme is implied.
-        let exported = "Exported: \(figures.selectedCount.map(String.init) ?? Format.notAvailable) procs, "
+        let held = figures.heldCount.map { $0 > 0 ? " (\($0) held)" : "" } ?? ""
+        let exported = "Exported: \(figures.selectedCount.map(String.init) ?? Format.notAvailable) procs\(held), "
             + "\(figures.seriesCount.map(String.init) ?? Format.notAvailable) series "
             + "(top \(figures.topN.map(String.init) ?? Format.notAvailable))"
         // The node's CPU in no process's own or children's figures, as percent of one core; left

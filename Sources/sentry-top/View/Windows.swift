@@ -11,6 +11,7 @@ enum HelpView {
         }
         row += 1
         frame.set(row, [Span("CMI column: the Top N lists (CPU, Memory, IO) a process is in, i.e. why Prometheus receives it.", .dim)])
+        frame.set(row + 1, [Span("hld: in none, but still exported for --top.hold scans after it left them all.", .dim)])
         frame.set(frame.height - 1, [Span("Press any key to return.", .statusText)], fill: .statusText)
     }
 }
@@ -34,7 +35,7 @@ enum DetailsView {
             ("IO read/s", Format.bytes(row.readBytesPerSecond)),
             ("IO write/s", Format.bytes(row.writeBytesPerSecond)),
             ("Listening ports", row.isExported ? (ports.isEmpty ? "none" : ports) : "\(na) (resolved for exported processes only)"),
-            ("Top N lists", listDescription(row.ranks)),
+            ("Top N lists", listDescription(row)),
             ("Container", row.containerID.isEmpty ? "none (host)" : row.containerID),
             ("Pod UID", row.podUID ?? (row.containerID.isEmpty ? "none" : na)),
         ]
@@ -56,9 +57,10 @@ enum DetailsView {
         return rate + seconds + " (reaped children, less what was seen of them running)"
     }
 
-    private static func listDescription(_ ranks: TopRanks) -> String {
-        let parts = TopList.allCases.compactMap { list in ranks[list].map { "\(list.rawValue) #\($0)" } }
-        return parts.isEmpty ? "none (not exported)" : parts.joined(separator: ", ")
+    private static func listDescription(_ row: ProcessRow) -> String {
+        let parts = TopList.allCases.compactMap { list in row.ranks[list].map { "\(list.rawValue) #\($0)" } }
+        guard parts.isEmpty else { return parts.joined(separator: ", ") }
+        return row.isHeld ? "none (held: still exported, for a few scans after it left them all)" : "none (not exported)"
     }
 
     /// `2026-11-25 10:50:15 UTC`.

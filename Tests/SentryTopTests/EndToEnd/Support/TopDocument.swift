@@ -16,6 +16,8 @@ struct TopDocument {
         let ioBytesPerSecond: Double?
         /// 1-based rank per list the process is in (lists it is not in are absent).
         let ranks: [String: Int]
+        /// Exported in no list (held after it left them all).
+        let held: Bool
     }
 
     let source: String
@@ -42,7 +44,7 @@ struct TopDocument {
                 childrenCPUPercent: row["children_cpu_percent"] as? Double,
                 residentBytes: row["resident_bytes"] as? Double,
                 ioBytesPerSecond: read.flatMap { read in write.map { read + $0 } },
-                ranks: ranks.compactMapValues { $0 as? Int })
+                ranks: ranks.compactMapValues { $0 as? Int }, held: row["held"] as? Bool ?? false)
         }
     }
 
@@ -64,8 +66,8 @@ struct TopDocument {
     /// row in no list (not exported, so not in the default view), or ranks against the values.
     var listProblems: [String] {
         var problems: [String] = []
-        for process in processes where process.ranks.isEmpty {
-            problems.append("\(process.pid) (\(process.name)) is in no list")
+        for process in processes where process.ranks.isEmpty != process.held {
+            problems.append("\(process.pid) (\(process.name)) is in no list but not held, or held in a list")
         }
         for list in Self.lists {
             let members = members(of: list)
