@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Checks the benchmark itself (bench/run.sh), not the figures it measures (a 2-core CI machine
-# is too noisy to hold them to a bound):
+# Checks the benchmarks themselves (bench/run.sh, bench/churn.sh), not the figures they
+# measure (a 2-core CI machine is too noisy to hold them to a bound):
 #   1. `bench/run.sh --quick --out FILE` exits 0 and prints its table, with every row, a figure
 #      in the rows that need no optional tool, 0 storage bytes written by the exporter, and the
 #      same report in FILE;
-#   2. terminated mid-run, it leaves no process, tmux server or temporary file behind.
+#   2. terminated mid-run, it leaves no process, tmux server or temporary file behind;
+#   3. `bench/churn.sh --quick --out FILE` exits 0 with figures for both of its quick workloads
+#      under both rules, the same report in FILE, and nothing left behind.
 # Optional tools (wrk, htop, process-exporter, ../shared/bench) may be absent: what the
 # benchmark skipped is printed, and is not a failure.
 set -euo pipefail
@@ -75,4 +77,23 @@ sleep 0.5  # the workload's children die with their supervisor
 remaining=$(ps -e -o sid=,pid=,comm= | awk -v sid="$runner" '$1 == sid { print $2 " " $3 }')
 [ -z "$remaining" ] || fail "processes left behind after SIGTERM: $remaining"
 [ "$(leftovers)" = "$before" ] || fail "temporary files or tmux servers left after SIGTERM: $(comm -13 <(echo "$before") <(leftovers))"
+
+echo "check-bench: bench/churn.sh --quick"
+churn_leftovers() { ls -d /tmp/proc-sentry-churn.* 2>/dev/null | sort || true; }
+churn_before=$(churn_leftovers)
+setsid bench/churn.sh --quick --out "$work/churn.md" >"$work/churn-stdout" 2>"$work/churn-stderr" &
+churner=$!
+wait "$churner" || { cat "$work/churn-stderr" >&2; fail "bench/churn.sh --quick exited non-zero"; }
+for workload in steady fork; do
+    for rules in rules naive; do
+        grep -qE "^\| $workload \| $rules \| [0-9]+ \| -?[0-9]+ \| [0-9]+ \| [0-9]+ \| [1-9][0-9]* \|" "$work/churn.md" ||
+            fail "no figures for $workload with $rules rules in: $(cat "$work/churn.md")"
+    done
+done
+grep -q '^| burner, holder and writer in every scrape | steady |' "$work/churn.md" || fail "no burner/holder/writer row"
+grep -v '^churn:' "$work/churn-stdout" | diff -q - "$work/churn.md" >/dev/null || fail "churn --out FILE differs from the printed report"
+sleep 0.5
+remaining=$(ps -e -o sid=,pid=,comm= | awk -v sid="$churner" '$1 == sid { print $2 " " $3 }')
+[ -z "$remaining" ] || fail "bench/churn.sh left processes behind: $remaining"
+[ "$(churn_leftovers)" = "$churn_before" ] || fail "bench/churn.sh left temporary files behind"
 echo "check-bench: OK"

@@ -133,6 +133,23 @@ struct ExpositionTests {
         #expect(!String(decoding: third, as: UTF8.self).contains("proc_process_top_rank{pid=\"43\""))
     }
 
+    @Test("a kernel worker's series are named without the workqueue it serves now, which changes as it runs")
+    func kernelWorkerNames() {
+        var worker = Snapshot.example.processes[0]
+        worker.isKernelThread = true
+        for (name, expected) in [
+            ("kworker/0:1H-kblockd", "kworker/0:1H"), ("kworker/u8:3+writeback", "kworker/u8:3"),
+            ("kworker/1:0", "kworker/1:0"), ("ksoftirqd/0", "ksoftirqd/0"),
+        ] {
+            worker.name = name
+            #expect(worker.seriesName == expected)
+        }
+        var user = worker
+        user.isKernelThread = false
+        user.name = "kworker/0:1H-kblockd"
+        #expect(user.seriesName == "kworker/0:1H-kblockd", "a user process keeps its name, whatever it is")
+    }
+
     @Test("before the first scan only the exporter's own families are written")
     func noSnapshot() {
         let output = String(decoding: Exposition(version: "1", scans: 0, scanFailures: 0, ownProcess: nil).render(nil), as: UTF8.self)

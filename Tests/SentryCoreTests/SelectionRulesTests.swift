@@ -52,6 +52,32 @@ struct SelectionRulesTests {
         #expect(hog.processesEntered == 2)  // 10 at the first scan, 20 now
     }
 
+    @Test("a new process takes its place unexported: it does not let in one it would push out next")
+    func newProcessTakesItsPlace() throws {
+        let run = try Scenario(topN: 2, rules: Self.entryAndHold) {
+            $0.setProcess(pid: 10, name: "big", residentPages: 1000)
+            $0.setProcess(pid: 11, name: "medium", residentPages: 500)
+            $0.setProcess(pid: 12, name: "small", residentPages: 100)
+        }
+        // 11 exits as a larger process starts: the true top 2 are 20 (new) and 10.
+        let snapshot = try run.scan {
+            $0.setProcess(pid: 10, name: "big", residentPages: 1000)
+            $0.removeProcess(11)
+            $0.setProcess(pid: 12, name: "small", residentPages: 100)
+            $0.setProcess(pid: 20, name: "new", startTicks: 100_050, residentPages: 2000)
+        }
+        #expect(snapshot.lists[.memory]!.map { snapshot.processes[$0].pid } == [10])
+        #expect(snapshot.process(12)?.isExported == false, "not let in for a single scan")
+        #expect(snapshot.process(20)?.isExported == false)
+        let next = try run.scan {
+            $0.setProcess(pid: 10, name: "big", residentPages: 1000)
+            $0.setProcess(pid: 12, name: "small", residentPages: 100)
+            $0.setProcess(pid: 20, name: "new", startTicks: 100_050, residentPages: 2000)
+        }
+        #expect(next.lists[.memory]!.map { next.processes[$0].pid } == [20, 10])
+        #expect(next.processesEntered == 3, "10, 11 and 20; never 12")
+    }
+
     @Test("on the collector's first scan every process counts as seen before")
     func firstScan() throws {
         let tree = try FakeProc()

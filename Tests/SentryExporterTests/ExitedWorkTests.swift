@@ -5,48 +5,6 @@ import Testing
 /// their parent's reaped children's CPU, and what is exported adds up to the node's.
 @Suite("Exited work", .serialized, .timeLimit(.minutes(2)))
 struct ExitedWorkTests {
-    /// One scan as the test saw it: its scrape, and the kernel's counters read as soon as the
-    /// scan's exposition was served.
-    struct ObservedScan {
-        var metrics: ScrapedMetrics
-        var node: (busy: Double, total: Double)
-        var time: Double { metrics.value("proc_sentry_last_scan_timestamp_seconds") ?? 0 }
-
-        /// Own plus children's CPU of the exported processes and of the others: what the
-        /// exporter attributes to processes, in percent of one core.
-        var attributed: Double {
-            ["proc_process_top_cpu_percent", "proc_process_top_children_cpu_percent"]
-                .flatMap { metrics.samples($0) }.reduce(0) { $0 + $1.value }
-                + (metrics.value("proc_process_others_cpu_percent") ?? 0)
-                + (metrics.value("proc_process_others_children_cpu_percent") ?? 0)
-        }
-
-        var unattributed: Double { metrics.value("proc_process_unattributed_cpu_percent") ?? .nan }
-
-        func total(_ name: String, pid: Int32) -> Double? { metrics.sample(name, pid: pid)?.value }
-    }
-
-    /// The next `count` scans, each scraped (polling every 50 ms) as soon as it is served, with
-    /// `/proc/stat` read at that moment.
-    static func consecutiveScans(_ exporter: ExporterProcess, count: Int, _ alsoRead: () throws -> Void = {}) async throws
-        -> [ObservedScan]
-    {
-        var scans: [ObservedScan] = []
-        var last = try await exporter.scrape().value("proc_sentry_last_scan_timestamp_seconds") ?? 0
-        while scans.count < count {
-            let scan = try await poll(timeout: .seconds(10), interval: .milliseconds(50), "a new scan") { () -> ObservedScan? in
-                let metrics = try await exporter.scrape()
-                guard let time = metrics.value("proc_sentry_last_scan_timestamp_seconds"), time > last else { return nil }
-                let node = try ProcInfo.nodeCPUTicks()
-                try alsoRead()
-                return ObservedScan(metrics: metrics, node: node)
-            }
-            last = scan.time
-            scans.append(scan)
-        }
-        return scans
-    }
-
     @Test("A parent forking short-lived children is first by CPU, its children's CPU is the kernel's, and the exported CPU adds up to /proc/stat")
     func forkingParent() async throws {
         try await Workload.exclusively {
@@ -57,7 +15,7 @@ struct ExitedWorkTests {
             _ = try await exporter.scrape(afterScans: 3)
 
             var reaped: [Double] = []
-            let scans = try await Self.consecutiveScans(exporter, count: 8) {
+            let scans = try await consecutiveScans(exporter, count: 8) {
                 reaped.append(try ProcInfo.childrenCPUTicks(parent.pid))
             }
             let pid = String(parent.pid)
@@ -105,7 +63,7 @@ struct ExitedWorkTests {
         _ = try await exporter.scrape(afterScans: 3)
 
         let startTicks = try ProcInfo.cpuTicks(burner.pid)
-        let scans = try await Self.consecutiveScans(exporter, count: 4)
+        let scans = try await consecutiveScans(exporter, count: 4)
         let kernel = (try ProcInfo.cpuTicks(burner.pid) - startTicks) / (scans.last!.time - scans.first!.time + 1)
         for scan in scans {
             let own = try #require(scan.total("proc_process_top_cpu_percent", pid: burner.pid))
@@ -134,7 +92,7 @@ struct ExitedWorkTests {
                 peak = max(peak, scrape.sample("proc_process_top_children_cpu_percent", pid: parent.pid)?.value ?? 0)
                 return parent.stdoutText.contains("reaped")
             }
-            let after = try await Self.consecutiveScans(exporter, count: 2)
+            let after = try await consecutiveScans(exporter, count: 2)
             for scan in after {
                 peak = max(peak, scan.total("proc_process_top_children_cpu_percent", pid: parent.pid) ?? 0)
             }
@@ -177,7 +135,7 @@ struct ExitedWorkTests {
             _ = try await exporter.scrape(afterScans: 3)
 
             var truth: [Double] = []
-            let scans = try await Self.consecutiveScans(exporter, count: 4) { truth.append(try cgroupSeconds()) }
+            let scans = try await consecutiveScans(exporter, count: 4) { truth.append(try cgroupSeconds()) }
             let labels = ["container_id": id, "pod_uid": ""]
             func value(_ scan: ObservedScan, _ name: String) throws -> Double {
                 try #require(scan.metrics.samples(name, labels).first?.value, "no \(name) for the container")

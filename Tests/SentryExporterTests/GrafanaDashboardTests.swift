@@ -39,6 +39,7 @@ struct GrafanaDashboardTests {
             "proc_process_others_cpu_percent", "proc_process_others_memory_bytes",
             "proc_process_top_children_cpu_percent", "proc_process_others_children_cpu_percent",
             "proc_process_unattributed_cpu_percent", "proc_container_cgroup_cpu_percent",
+            "proc_sentry_series_created_total", "proc_sentry_processes_entered_total", "proc_sentry_processes_held",
             "proc_process_top_listening_port_info", "proc_sentry_scan_duration_seconds", "proc_sentry_series_exported",
             "proc_sentry_scan_unreadable_files",
         ] {

@@ -87,8 +87,11 @@ public enum Workload {
     /// A parent that forks short-lived children one after another and waits for each: every
     /// child burns `burnMilliseconds` of CPU and exits, so together they keep about one core
     /// busy (100 to 200 children a second with the default) while no scan sees most of them.
-    /// With `cgroup`, it first moves itself (and so its children) into that cgroup directory.
-    public static func forkingParent(burnMilliseconds: Int = 6, cgroup: String? = nil) async throws -> ChildProcess {
+    /// With `cgroup`, it first moves itself (and so its children) into that cgroup directory;
+    /// with `childName`, each child names itself so (its `comm`) before it burns.
+    public static func forkingParent(
+        burnMilliseconds: Int = 6, cgroup: String? = nil, childName: String? = nil
+    ) async throws -> ChildProcess {
         let script = preamble + """
             if sys.argv[2]:
                 with open(sys.argv[2] + '/cgroup.procs', 'w') as procs:
@@ -98,6 +101,9 @@ public enum Workload {
             while alive():
                 child = os.fork()
                 if child == 0:
+                    if sys.argv[3]:
+                        with open('/proc/self/comm', 'w') as comm:
+                            comm.write(sys.argv[3])
                     start = time.process_time()
                     while time.process_time() - start < burn:
                         pass
@@ -105,7 +111,8 @@ public enum Workload {
                 os.waitpid(child, 0)
 
             """
-        return try await start(script, [String(burnMilliseconds), cgroup ?? ""], label: "forking parent")
+        return try await start(
+            script, [String(burnMilliseconds), cgroup ?? "", childName ?? ""], label: "forking parent")
     }
 
     /// A parent whose one child burns CPU for `seconds` and exits; the parent reaps it, prints

@@ -376,25 +376,24 @@ public final class Collector {
 
     // MARK: - Selection
 
-    /// Ranks each list's candidates under `SelectionRules` and returns each list's indices, best
-    /// first: a process seen at the last scan too (or any, on the first scan), at or above the
-    /// list's floor; at equal keys one the last scan exported first, then the smaller PID.
+    /// Ranks each list under `SelectionRules` and returns each list's indices, best first: the
+    /// top N at or above the list's floor (at equal keys one the last scan exported first, then
+    /// the smaller PID), less those seen for the first time (unless this is the first scan).
+    /// Those still take their place, so that a new process does not pull in, for one scan, one
+    /// that it will push out at the next: a list may hold fewer than N for a scan.
     private func selectLists(_ processes: inout [ProcessSample], _ pending: [PendingSample], isFirstScan: Bool)
         -> [TopList: [Int]]
     {
         let rules = configuration.selection
+        let admitsNew = isFirstScan || rules.minimumScans < 2
         var lists: [TopList: [Int]] = [:]
         for list in TopList.allCases {
             let floor = rules.floor(of: list)
             let indices = selection.select(
                 configuration.topN, from: processes.count,
-                key: { index in
-                    guard isFirstScan || rules.minimumScans < 2 || pending[index].wasSeen,
-                        let value = processes[index].value(for: list), value >= floor
-                    else { return nil }
-                    return value
-                },
-                tieBreaker: { index in (records[index].isExported ? 0 : 1 << 32) | Int64(processes[index].pid) })
+                key: { index in processes[index].value(for: list).flatMap { $0 >= floor ? $0 : nil } },
+                tieBreaker: { index in (records[index].isExported ? 0 : 1 << 32) | Int64(processes[index].pid) }
+            ).filter { admitsNew || pending[$0].wasSeen }
             for (rank, index) in indices.enumerated() { processes[index].ranks[list] = rank + 1 }
             lists[list] = indices
         }

@@ -65,6 +65,18 @@ public struct ProcessSample: Equatable, Sendable {
 
     public var pid: Int32 { identity.pid }
 
+    /// The name the exporter labels the process's series with: `name`, but for a kernel worker
+    /// (`kworker/0:1H-kblockd`) without what follows its `+` or `-` (the workqueue it is
+    /// serving and whether it is running), which change as it runs, and with them, were they in
+    /// the label, every series of the process (the `name` of a process is otherwise fixed until
+    /// an `exec`).
+    public var seriesName: String {
+        guard isKernelThread, name.hasPrefix("kworker/"),
+            let separator = name.firstIndex(where: { $0 == "+" || $0 == "-" })
+        else { return name }
+        return String(name[..<separator])
+    }
+
     /// Whether the process is exported: in a list, or held.
     public var isExported: Bool { ranks.isSelected || isHeld }
 

@@ -2,11 +2,13 @@
 /// leaves every list: the rules that keep the exported set's churn (new series per hour, what
 /// Prometheus pays for) low without losing what really eats the node.
 ///
-/// - Entry: a process is a candidate for a list only from its second consecutive scan
-///   (`minimumScans`), so a process alive at one scan only (a compiler, a short child) never
-///   exports a single, useless sample; its CPU still counts, in its parent's children's CPU and
-///   in the totals. A new steady hog is exported at its second scan. On the collector's first
-///   scan every process counts as seen before: it is the collector that is new, not they.
+/// - Entry: a process enters a list only from its second consecutive scan (`minimumScans`), so
+///   a process alive at one scan only (a compiler, a short child) never exports a single,
+///   useless sample; its CPU still counts, in its parent's children's CPU and in the totals. A
+///   new steady hog is exported at its second scan. At its first it still takes its place in
+///   the ranking, unexported, so that it does not let in for one scan a process it will push
+///   out at the next. On the collector's first scan every process counts as seen before: it is
+///   the collector that is new, not they.
 /// - Floors: below a list's floor a process is no candidate for that list (`minimumCPUPercent`,
 ///   `minimumResidentBytes`, `minimumIOBytesPerSecond`), so the tail of idle processes does not
 ///   trade places at the N-th rank.

@@ -75,7 +75,7 @@ public struct Exposition {
         let processes = snapshot.selected.map { snapshot.processes[$0] }
         let labels = processes.map { process in
             LabelSet([
-                "pid": String(process.pid), "name": process.name, "user": process.user,
+                "pid": String(process.pid), "name": process.seriesName, "user": process.user,
                 "container_id": process.container?.id ?? "",
             ])
         }
