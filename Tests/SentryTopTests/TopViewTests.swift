@@ -67,6 +67,23 @@ struct TopViewTests {
         #expect(details.contains("Children's CPU  150 % of one core, 01:06:40 in all"), "\(details)")
     }
 
+    @Test("a held process shows hld in CMI and stays in the exported view; the header counts the held")
+    func heldProcess() {
+        var data = Sample.data
+        var held = Sample.row(70, "waver", cpu: 0.2)
+        held.isHeld = true
+        data.processes.append(held)
+        data.header.selectedCount = 4
+        data.header.heldCount = 1
+        var state = TopState(delay: 1.5)
+        state.reconcile(with: data)
+        #expect(state.pids(data).contains(70), "held processes are exported, so in the default view")
+        let text = render(state, data: data).text
+        #expect(text.contains("Exported: 4 procs (1 held), 42 series (top 50)"))
+        let row = text.split(separator: "\n").first { $0.contains("waver") }
+        #expect(row?.contains(" hld ") == true, "\(text)")
+    }
+
     @Test("wide UTF-8 names are cut at a character boundary, never past the edge")
     func wideNames() {
         #expect(TextWidth.width("日本語") == 6)
