@@ -185,6 +185,12 @@ struct SelectionRulesTests {
         #expect(after.process(10) == nil)
         #expect(after.processesLeft == 1, "the exited held process left the exported set")
         #expect(after.process(12)?.isExported == false, "the new process of PID 12 is not held")
+        // An exported process whose PID is reused leaves too.
+        let reused = try run.scan {
+            $0.setProcess(pid: 11, name: "b2", startTicks: 100_250, residentPages: 10)
+            $0.setProcess(pid: 12, name: "c2", startTicks: 100_050, residentPages: 500)
+        }
+        #expect(reused.processesLeft == 2)
         #expect(after.selectedProcesses.map(\.pid) == [11])
     }
 

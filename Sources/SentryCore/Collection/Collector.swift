@@ -274,7 +274,7 @@ public final class Collector {
 
         // A record of the same PID but another start time belongs to an earlier process.
         let known = last.flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
-        if let last, known == nil { ledger.recordExit(last.exit) }
+        if let last, known == nil { recordExit(of: last) }
         let sameProgram = known.map { stat.name.isEncoding($0.name) } ?? false
         let directoryOwner = try? procFS.directoryOwner(pid: pid)
         let uid: UInt32?
@@ -339,11 +339,15 @@ public final class Collector {
         retire(&record.descriptors, exitOf: record)
     }
 
-    /// Closes `descriptors` and leaves the credit of `record`'s process, if any, for its parent;
-    /// an exported process leaves the exported set.
+    /// Closes `descriptors` and records the exit of `record`'s process, if any.
     private func retire(_ descriptors: inout KeptDescriptors, exitOf record: ProcessRecord?) {
         descriptors.close(returningTo: &descriptorBudget)
-        guard let record else { return }
+        if let record { recordExit(of: record) }
+    }
+
+    /// Leaves the credit of an exited process for its parent; an exported one leaves the
+    /// exported set.
+    private func recordExit(of record: ProcessRecord) {
         ledger.recordExit(record.exit)
         if record.isExported { processesLeft += 1 }
     }
