@@ -67,12 +67,31 @@ mkdir -p "$WL_IO_DIR"
 results=$tmp/results
 : >"$results"
 
-pids=()           # everything started in the background for the current workload
+pids=()           # process groups started in the background for the current workload
 workload_up=0
+# Starts "$@" in the background as its own process group, so that stop_all ends the
+# whole tree (a loop's running child, a build's compilers), not only its first process.
+spawn() {
+    set -m
+    "$@" </dev/null >/dev/null 2>&1 &
+    pids+=("$!")
+    set +m
+}
+# Ends every process started for the current workload. A group's leader can die while it
+# forks, leaving a child that missed the signal, so a group is waited for until it is
+# empty (up to 5 s, then killed).
 stop_all() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    local pid tries
+    for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        tries=0
+        while kill -0 -- "-$pid" 2>/dev/null && [ "$tries" -lt 50 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
     pids=()
     if [ "$workload_up" = 1 ]; then "$workload_script" stop >/dev/null 2>&1 || true; workload_up=0; fi
 }
@@ -102,7 +121,7 @@ start_workload() {
             workload_up=1
             # Processes whose CPU wanders between 0 and 3 % of a core, changing every few
             # seconds: they trade the last places of the CPU list.
-            python3 -c '
+            spawn python3 -c '
 import os, random, time
 for _ in range(40):
     if os.fork() == 0:
@@ -117,17 +136,13 @@ for _ in range(40):
                 time.sleep(0.1 * (1 - duty))
         os._exit(0)
 while True:
-    time.sleep(1)' </dev/null >/dev/null 2>&1 &
-            pids+=("$!")
+    time.sleep(1)'
             ;;
         fork)
-            bash -c "while :; do awk 'BEGIN{for(i=0;i<300000;i++)s+=i}'; done" </dev/null >/dev/null 2>&1 &
-            pids+=("$!")
+            spawn bash -c "while :; do awk 'BEGIN{for(i=0;i<300000;i++)s+=i}'; done"
             ;;
         build)
-            bash -c "while :; do rm -rf '$tmp/build'; swift build -c release --scratch-path '$tmp/build' --product sentry-exporter; done" \
-                </dev/null >/dev/null 2>&1 &
-            pids+=("$!")
+            spawn bash -c "while :; do rm -rf '$tmp/build'; swift build -c release --scratch-path '$tmp/build' --product sentry-exporter; done"
             ;;
         *) echo "churn: unknown workload $1" >&2; exit 2 ;;
     esac
