@@ -46,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: - Targets
@@ -72,6 +73,12 @@ let package = Package(
                 "SentryCore",
                 "CNcurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // --prometheus only: the query API over HTTP(S), with --http.config.file's TLS.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: functionSections,
             linkerSettings: leanReleaseLink
@@ -110,7 +117,10 @@ let package = Package(
         .testTarget(
             name: "SentryTopTests",
             // sentry-exporter: built for the attach-mode tests, which run it.
-            dependencies: ["sentry-top", "sentry-exporter", "SentryCore", "TestSupport"]
+            dependencies: [
+                "sentry-top", "sentry-exporter", "SentryCore", "TestSupport",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SentryExporterTests",

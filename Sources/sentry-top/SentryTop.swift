@@ -74,6 +74,29 @@ struct SentryTop: ParsableCommand {
     @Option(help: "Read a running sentry-exporter's metrics URL (http://HOST:9105/metrics) instead of scanning locally.")
     var connect: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Read what exporters sent to Prometheus (or Thanos, Mimir, VictoriaMetrics): the query API's base URL.",
+            valueName: "url"))
+    var prometheus: String?
+
+    @Option(help: "With --prometheus: the node to show (its instance label); default: the Nodes tab.")
+    var instance: String?
+
+    @Option(help: ArgumentHelp("With --prometheus: label matchers added to every query, such as '{job=\"proc-sentry\"}'.", valueName: "matchers"))
+    var selector: String?
+
+    // Unconditional: `--at -1h` is a value, not an unknown flag.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "With --prometheus: show this instant instead of now: RFC 3339, Unix seconds, or a duration before now (-1h, 2h30m ago).",
+            valueName: "time"))
+    var at: String?
+
+    @Option(help: ArgumentHelp("With --prometheus: seconds the time keys step by (default: the node's stored scan interval).", valueName: "seconds"))
+    var step: Double?
+
     /// The N to use: the flag, else `TOP_N` (as the exporter beside it), else the default.
     var effectiveTopN: Int {
         get throws {
@@ -107,6 +130,39 @@ struct SentryTop: ParsableCommand {
         if let connect, MetricsEndpoint(url: connect) == nil {
             throw ValidationError("invalid value '\(connect)' for '--connect': expected http://HOST:PORT/PATH")
         }
+        if connect != nil, prometheus != nil {
+            throw ValidationError("--connect and --prometheus are different sources: give one")
+        }
+        if let prometheus, let problem = PrometheusAPI.validate(baseURL: prometheus) {
+            throw ValidationError("invalid value '\(prometheus)' for '--prometheus': \(problem)")
+        }
+        if prometheus == nil {
+            for (flag, given) in [("--instance", instance != nil), ("--selector", selector != nil), ("--at", at != nil), ("--step", step != nil)]
+            where given {
+                throw ValidationError("\(flag) needs --prometheus")
+            }
+        }
+        _ = try matchers
+        _ = try startInstant
+        if let step, !(step >= 1 && step <= 86_400) {
+            throw ValidationError("invalid value '\(step)' for '--step': expected 1 to 86400 seconds")
+        }
+    }
+
+    /// `--selector`, checked.
+    var matchers: LabelMatchers {
+        get throws {
+            guard let selector else { return .none }
+            do { return try LabelMatchers(parsing: selector) } catch { throw ValidationError("invalid value for '--selector': \(error)") }
+        }
+    }
+
+    /// `--at`, checked.
+    var startInstant: Instant? {
+        get throws {
+            guard let at else { return nil }
+            do { return try Instant(parsing: at) } catch { throw ValidationError("invalid value for '--at': \(error)") }
+        }
     }
 
     static func main() {
@@ -134,6 +190,12 @@ struct SentryTop: ParsableCommand {
         let source = try makeSource()
         var state = TopState(delay: delay)
         apply(sort, to: &state)
+        if prometheus != nil {
+            state.tabs = Tab.allCases
+            state.timeline = Timeline(instant: nil, step: step ?? Timeline.defaultStep, stepIsFixed: step != nil)
+            if let startInstant = try startInstant { state.show(startInstant, now: currentTime()) }
+            if let instance { state.node = instance } else { state.tab = .nodes }
+        }
         if batch || json {
             runBatch(source: source, state: state)
             return
@@ -151,6 +213,11 @@ struct SentryTop: ParsableCommand {
         if let connect {
             return RemoteSource(endpoint: MetricsEndpoint(url: connect)!)
         }
+        if let prometheus {
+            return PrometheusSource(
+                api: PrometheusAPI(baseURL: prometheus, access: HTTPAccess()), matchers: try matchers,
+                fleetCount: try effectiveTopN)
+        }
         do {
             return try LocalSource(
                 configuration: CollectorConfiguration(
@@ -163,15 +230,24 @@ struct SentryTop: ParsableCommand {
 
     /// Prints every refresh until `--iterations` (the first after a short priming interval,
     /// so CPU and IO rates are there from the first table).
+    ///
+    /// From Prometheus, frames need no priming; a past instant (`--at`) prints that frame once,
+    /// or with `--iterations` that many frames a step apart, without waiting, as a replay.
     private func runBatch(source: any TopDataSource, state: TopState) {
         var state = state
-        _ = source.refresh(everyProcess: state.needsEveryProcess)
+        let replays = state.timeline?.instant != nil
+        if state.timeline == nil { _ = source.refresh(state.frameRequest) }
         var printed = 0
-        while iterations.map({ printed < $0 }) ?? true {
-            sleepSeconds(printed == 0 ? min(delay, 1) : delay)
-            switch source.refresh(everyProcess: state.needsEveryProcess) {
+        while printed < iterations ?? (replays ? 1 : Int.max) {
+            if printed > 0 && replays {
+                _ = state.apply(.stepTime(1), data: TopData())
+            } else if state.timeline == nil || printed > 0 {
+                sleepSeconds(printed == 0 ? min(delay, 1) : delay)
+            }
+            switch source.refresh(state.frameRequest) {
             case .success(let data):
                 state.reconcile(with: data)
+                for warning in data.warnings { printError("Prometheus warns: \(warning)") }
                 let time = currentTime()
                 let output = json ? ((try? BatchOutput.json(data, state: state, time: time)) ?? "{}\n")
                     : BatchOutput.text(data, state: state, time: time) + "\n"

@@ -17,11 +17,21 @@ enum BatchOutput {
                 + (header.heldCount.map { $0 > 0 ? " (\($0) held)" : "" } ?? "")
                 + " (top \(header.topN.map(String.init) ?? Format.notAvailable) by CPU, memory, IO),"
                 + " \(header.seriesCount.map(String.init) ?? Format.notAvailable) series",
-            "",
         ]
-        lines += table(ProcessColumns.all, state.visibleProcesses(in: data))
+        if let timeline = state.timeline {
+            lines.append(HeaderView.timeLine(data.header, timeline: timeline).map(\.text).joined())
+        }
         lines.append("")
-        lines += table(ContainerColumns.all, state.visibleContainers(in: data))
+        if state.timeline != nil, state.node == nil {
+            lines += table(NodeColumns.all, state.visibleNodes(in: data))
+        }
+        if let reason = data.unavailableReason {
+            lines.append(reason)
+        } else if state.timeline == nil || state.node != nil {
+            lines += table(ProcessColumns.all, state.visibleProcesses(in: data))
+            lines.append("")
+            lines += table(ContainerColumns.all, state.visibleContainers(in: data))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -44,7 +54,10 @@ enum BatchOutput {
             cpuBusy: data.header.cpuBusy, unattributedCpuPercent: data.header.unattributedCPUPercent,
             memoryUsedBytes: data.header.memory?.usedBytes,
             memoryTotalBytes: data.header.memory?.totalBytes, load1: data.header.load?.one,
-            processCount: data.header.processCount,
+            processCount: data.header.processCount, scanTime: data.header.scanTime,
+            instant: state.timeline.map { _ in data.header.instant } ?? nil, node: state.node,
+            unavailable: data.unavailableReason,
+            nodes: state.timeline == nil ? nil : state.visibleNodes(in: data).map(Document.Node.init),
             processes: state.visibleProcesses(in: data).map(Document.Process.init),
             containers: state.visibleContainers(in: data).map(Document.Container.init))
         let encoder = JSONEncoder()
@@ -65,8 +78,33 @@ enum BatchOutput {
         var memoryTotalBytes: UInt64?
         var load1: Double?
         var processCount: Int?
+        /// When the exporter's scan shown started (remote sources).
+        var scanTime: Double?
+        /// From Prometheus: the instant shown, the node, and why there are no rows, if so.
+        var instant: Double?
+        var node: String?
+        var unavailable: String?
+        var nodes: [Node]?
         var processes: [Process]
         var containers: [Container]
+
+        struct Node: Encodable {
+            var instance: String
+            var up: Bool?
+            var cpuPercent: Double?
+            var residentBytes: Double?
+            var ioBytesPerSecond: Double?
+            var processCount: Int?
+
+            init(_ row: NodeRow) {
+                instance = row.instance
+                up = row.isUp
+                cpuPercent = row.cpuPercent
+                residentBytes = row.residentBytes
+                ioBytesPerSecond = row.ioBytesPerSecond
+                processCount = row.processCount
+            }
+        }
 
         struct Process: Encodable {
             var pid: Int32

@@ -161,7 +161,7 @@ enum HTTPResponse {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingSpaces()
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingBlanks()
         }
         if headers["content-encoding"].map({ $0 != "identity" }) ?? false {
             return .failure(Failure(reason: "unexpected Content-Encoding \(headers["content-encoding"]!)"))
@@ -182,7 +182,7 @@ enum HTTPResponse {
         while true {
             guard let lineEnd = bytes[index...].firstRange(of: Array("\r\n".utf8)) else { return nil }
             let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).prefix { $0 != ";" }
-            guard let size = Int(sizeText.trimmingSpaces(), radix: 16), size >= 0 else { return nil }
+            guard let size = Int(sizeText.trimmingBlanks(), radix: 16), size >= 0 else { return nil }
             index = lineEnd.upperBound
             if size == 0 { return result }
             guard bytes.count - index >= size + 2 else { return nil }
@@ -192,8 +192,3 @@ enum HTTPResponse {
     }
 }
 
-extension StringProtocol {
-    fileprivate func trimmingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}

@@ -13,8 +13,8 @@ final class RemoteSource: TopDataSource {
         self.endpoint = endpoint
     }
 
-    /// The exporter sends only the exported set, so `everyProcess` changes nothing.
-    func refresh(everyProcess: Bool) -> Result<TopData, SourceError> {
+    /// The exporter sends only its latest scan's exported set: the request changes nothing.
+    func refresh(_ request: FrameRequest) -> Result<TopData, SourceError> {
         endpoint.fetch(timeout: Self.timeout).flatMap { body in
             do {
                 return .success(TopData(exported: try ExportedSnapshot(exposition: body), source: endpoint.url))
@@ -51,6 +51,6 @@ extension TopData {
         header = HeaderFigures(
             unattributedCPUPercent: exported.unattributedCPUPercent, processCount: exported.processesScanned,
             topN: exported.topN, selectedCount: exported.processesSelected, heldCount: exported.processesHeld,
-            seriesCount: exported.seriesExported, source: source)
+            seriesCount: exported.seriesExported, source: source, scanTime: exported.lastScanTime)
     }
 }

@@ -24,19 +24,19 @@ final class TopApp {
         var nextRefresh = clock.now
         var refreshes = 0
         while true {
-            if !state.isPaused, clock.now >= nextRefresh {
+            if state.refreshesPeriodically || refreshes == 0, clock.now >= nextRefresh {
                 refresh()
                 refreshes += 1
                 let delay = refreshes == 1 ? min(state.delay, Self.primingDelay) : state.delay
                 nextRefresh = clock.now + .milliseconds(Int(delay * 1000))
             }
             let (width, height) = terminal.size
-            let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab)
+            let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs)
             state.viewportRows = layout.tableRows
             terminal.draw(TopView.render(state, data, width: width, height: height))
             if let iterations, refreshes >= iterations { return }
 
-            let wait = state.isPaused ? 1000 : max(Int((nextRefresh - clock.now) / .milliseconds(1)), 0)
+            let wait = state.refreshesPeriodically ? max(Int((nextRefresh - clock.now) / .milliseconds(1)), 0) : 1000
             guard let key = terminal.nextKey(timeout: wait), key != .resize,
                 let action = KeyMap.action(for: key, state: state, layout: layout)
             else { continue }
@@ -44,7 +44,12 @@ final class TopApp {
             case .redraw:
                 break
             case .refresh:
-                nextRefresh = clock.now
+                refresh()
+                nextRefresh = clock.now + .milliseconds(Int(state.delay * 1000))
+            case .jump(let instant):
+                state.show(instant, now: currentTime())
+                refresh()
+                nextRefresh = clock.now + .milliseconds(Int(state.delay * 1000))
             case .loadDetails(let pid):
                 state.details = source.details(pid: pid)
             case .sendSignal(let row, let signal):
@@ -56,9 +61,10 @@ final class TopApp {
     }
 
     private func refresh() {
-        switch source.refresh(everyProcess: state.needsEveryProcess) {
+        switch source.refresh(state.frameRequest) {
         case .success(let fresh):
             data = fresh
+            if !fresh.warnings.isEmpty { state.message = "Prometheus warns: " + fresh.warnings.joined(separator: "; ") }
         case .failure(let error):
             state.message = error.message
         }

@@ -109,3 +109,24 @@ enum ContainerColumns {
 
     static let cpu = all.firstIndex { $0.title == "CPU%" }!
 }
+
+enum NodeColumns {
+    static let all: [Column<NodeRow>] = [
+        Column(title: "UP", width: 4, alignment: .left, sortsDescending: false,
+               text: { $0.isUp.map { $0 ? "up" : "down" } ?? Format.notAvailable },
+               key: { .number($0.isUp.map { $0 ? 1 : 0 }) }),
+        Column(title: "CPU%", width: 6, alignment: .right, sortsDescending: true,
+               text: { Format.percent($0.cpuPercent) }, key: { .number($0.cpuPercent) }),
+        Column(title: "MEM", width: 6, alignment: .right, sortsDescending: true,
+               text: { Format.bytes($0.residentBytes) }, key: { .number($0.residentBytes) }),
+        Column(title: "IO/s", width: 7, alignment: .right, sortsDescending: true,
+               text: { Format.bytes($0.ioBytesPerSecond) }, key: { .number($0.ioBytesPerSecond) }),
+        Column(title: "PROCS", width: 6, alignment: .right, sortsDescending: true,
+               text: { $0.processCount.map(String.init) ?? Format.notAvailable },
+               key: { .number($0.processCount.map(Double.init)) }),
+        Column(title: "INSTANCE", width: 0, alignment: .left, sortsDescending: false,
+               text: { $0.instance }, key: { .text($0.instance) }),
+    ]
+
+    static let cpu = all.firstIndex { $0.title == "CPU%" }!
+}

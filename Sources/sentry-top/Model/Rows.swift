@@ -90,3 +90,20 @@ extension ContainerRow {
             writeBytesPerSecond: usage.usage.writeBytesPerSecond)
     }
 }
+
+/// One node of the fleet as the Nodes tab shows it: its exporter's figures, top plus others,
+/// so the node's whole.
+struct NodeRow: Equatable, Sendable, Identifiable {
+    /// The `instance` label.
+    var instance: String
+    /// Whether Prometheus's last scrape of it succeeded; nil if unknown.
+    var isUp: Bool?
+    /// Busy CPU (every process's own and children's, and the unattributed), percent of one core.
+    var cpuPercent: Double?
+    var residentBytes: Double?
+    /// Storage reads plus writes per second.
+    var ioBytesPerSecond: Double?
+    var processCount: Int?
+
+    var id: String { instance }
+}

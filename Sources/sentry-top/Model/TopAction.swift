@@ -25,6 +25,16 @@ enum TopAction: Equatable, Sendable {
     case chooseSignal
     /// Esc: close the overlay, clear the filter, or leave a container.
     case cancel
+    /// From Prometheus: moves the instant shown by steps of the timeline (negative: back).
+    case stepTime(Int)
+    /// Opens the time prompt (`t`).
+    case startTimeEntry
+    case typeTime(Character)
+    case deleteTimeCharacter
+    /// Enter in the time prompt: go to the time typed.
+    case finishTimeEntry
+    /// Shows now again, refreshed on the interval.
+    case returnToLive
     case togglePause
     case fasterRefresh, slowerRefresh
     case showHelp
@@ -39,6 +49,8 @@ enum Reaction: Equatable, Sendable {
     case refresh
     /// Read the details of this process for the details window.
     case loadDetails(pid: Int32)
+    /// Show the frame at this instant (resolved against the clock), then refresh.
+    case jump(Instant)
     /// Send a signal, after the user confirmed it for this process.
     case sendSignal(ProcessRow, SignalChoice)
     case quit

@@ -3,13 +3,20 @@ import SentryCore
 /// Everything one refresh gives the screen: the rows and the header's figures.
 struct TopData: Sendable {
     /// The processes the view may show: the exported ones, or every process scanned when asked
-    /// for (`TopDataSource.refresh(everyProcess:)`, local scans only).
+    /// for (`FrameRequest.everyProcess`, local scans only).
     var processes: [ProcessRow] = []
     var containers: [ContainerRow] = []
     /// Whether some processes' containers are not read yet (`Snapshot.containersPending`):
     /// `containers` is then empty until the next refresh.
     var containersPending = false
     var header = HeaderFigures()
+    /// From Prometheus: every node the selector matches.
+    var nodes: [NodeRow] = []
+    /// Why the frame has no rows although the source answered (no data at that instant), in
+    /// words for where the table would be; nil for a frame with data.
+    var unavailableReason: String?
+    /// What the server said of its answer besides the data, such as a result cut by its limits.
+    var warnings: [String] = []
 
     /// An empty dataset, before the first refresh.
     static let empty = TopData()
@@ -34,8 +41,16 @@ struct HeaderFigures: Equatable, Sendable {
     /// Of those, held in no list (`Snapshot.heldCount`).
     var heldCount: Int?
     var seriesCount: Int?
-    /// Where the data comes from: "local" or the attach URL.
+    /// Where the data comes from: "local", the attach URL, or the node and Prometheus URL.
     var source = "local"
+    /// When the exporter's scan shown started, in seconds since the epoch (remote sources).
+    var scanTime: Double?
+    /// From Prometheus: the instant the frame shows, and when it was fetched (seconds since
+    /// the epoch); live frames show the instant they were fetched at.
+    var instant: Double?
+    var fetchTime: Double?
+    /// From Prometheus: seconds between the node's stored scans.
+    var scanInterval: Double?
 }
 
 extension TopData {

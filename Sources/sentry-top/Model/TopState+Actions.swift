@@ -9,9 +9,12 @@ extension TopState {
         let neededEveryProcess = needsEveryProcess
         let processIDs = visibleProcesses(in: data).map(\.id)
         let containerIDs = visibleContainers(in: data).map(\.id)
+        let nodeIDs = visibleNodes(in: data).map(\.id)
         func moveCursor(_ delta: Int) {
             if tab == .containers {
                 containerCursor.move(by: delta, in: containerIDs, viewport: viewportRows)
+            } else if tab == .nodes {
+                nodeCursor.move(by: delta, in: nodeIDs, viewport: viewportRows)
             } else {
                 processCursor.move(by: delta, in: processIDs, viewport: viewportRows)
             }
@@ -19,10 +22,11 @@ extension TopState {
 
         switch action {
         case .nextTab:
-            switchTab(to: Tab(rawValue: (tab.rawValue + 1) % Tab.allCases.count)!)
+            switchTab(to: tabs[((tabs.firstIndex(of: tab) ?? 0) + 1) % tabs.count])
         case .previousTab:
-            switchTab(to: Tab(rawValue: (tab.rawValue + Tab.allCases.count - 1) % Tab.allCases.count)!)
+            switchTab(to: tabs[((tabs.firstIndex(of: tab) ?? 0) + tabs.count - 1) % tabs.count])
         case .selectTab(let target):
+            guard tabs.contains(target) else { return .redraw }
             switchTab(to: target)
         case .move(let delta):
             moveCursor(delta)
@@ -37,6 +41,8 @@ extension TopState {
         case .highlightRow(let screenRow):
             if tab == .containers {
                 containerCursor.select(containerCursor.scroll + screenRow, in: containerIDs, viewport: viewportRows)
+            } else if tab == .nodes {
+                nodeCursor.select(nodeCursor.scroll + screenRow, in: nodeIDs, viewport: viewportRows)
             } else {
                 processCursor.select(processCursor.scroll + screenRow, in: processIDs, viewport: viewportRows)
             }
@@ -67,7 +73,11 @@ extension TopState {
         case .toggleAllProcesses:
             showsAllProcesses.toggle()
         case .activate:
-            if tab == .containers {
+            if tab == .nodes {
+                guard let id = nodeCursor.id, nodeIDs.contains(id) else { return .redraw }
+                openNode(id)
+                return .refresh
+            } else if tab == .containers {
                 guard let id = containerCursor.id, containerIDs.contains(id) else { return .redraw }
                 containerFocus = id
                 tab = .cpu
@@ -85,13 +95,49 @@ extension TopState {
         case .chooseSignal:
             break
         case .cancel:
-            if isEditingFilter || !filter.isEmpty {
+            if isEditingTime {
+                isEditingTime = false
+            } else if isEditingFilter || !filter.isEmpty {
                 filter = ""
                 isEditingFilter = false
             } else if containerFocus != nil {
                 containerFocus = nil
                 tab = .containers
+            } else if node != nil {
+                node = nil
+                tab = .nodes
+                return .refresh
             }
+        case .stepTime(let steps):
+            guard var timeline else { return historyUnavailable() }
+            guard let base = timeline.instant ?? data.header.instant else {
+                message = "No frame yet to step from."
+                return .redraw
+            }
+            let target = base + Double(steps) * timeline.step
+            timeline.instant = data.header.fetchTime.map { target < $0 } ?? true ? target : nil
+            self.timeline = timeline
+            return .refresh
+        case .startTimeEntry:
+            guard timeline != nil else { return historyUnavailable() }
+            isEditingTime = true
+            timeInput = ""
+        case .typeTime(let character):
+            timeInput.append(character)
+        case .deleteTimeCharacter:
+            if !timeInput.isEmpty { timeInput.removeLast() }
+        case .finishTimeEntry:
+            isEditingTime = false
+            guard !timeInput.isEmpty else { return .redraw }
+            do {
+                return .jump(try Instant(parsing: timeInput))
+            } catch {
+                message = error.description
+            }
+        case .returnToLive:
+            guard timeline != nil else { return historyUnavailable() }
+            timeline?.instant = nil
+            return .refresh
         case .togglePause:
             isPaused.toggle()
             return isPaused ? .redraw : .refresh
@@ -150,11 +196,42 @@ extension TopState {
         isEditingFilter = false
     }
 
-    private var columnCount: Int {
-        tab == .containers ? ContainerColumns.all.count : ProcessColumns.all.count
+    /// Shows the frame at `instant`, or now (live) if that is not in the past.
+    mutating func show(_ instant: Instant, now: Double) {
+        guard timeline != nil else { return }
+        let seconds = instant.resolved(now: now)
+        timeline?.instant = seconds < now ? seconds : nil
     }
 
+    /// Shows the processes of `instance` (from the Nodes tab).
+    mutating func openNode(_ instance: String) {
+        node = instance
+        containerFocus = nil
+        filter = ""
+        tab = .cpu
+    }
+
+    private mutating func historyUnavailable() -> Reaction {
+        message = "History needs --prometheus: this source has only the present."
+        return .redraw
+    }
+
+    /// Titles of the current tab's columns.
+    var columnTitles: [String] {
+        switch tab {
+        case .containers: ContainerColumns.all.map(\.title)
+        case .nodes: NodeColumns.all.map(\.title)
+        case .cpu, .memory, .io: ProcessColumns.all.map(\.title)
+        }
+    }
+
+    private var columnCount: Int { columnTitles.count }
+
     private func sortsDescending(_ column: Int) -> Bool {
-        tab == .containers ? ContainerColumns.all[column].sortsDescending : ProcessColumns.all[column].sortsDescending
+        switch tab {
+        case .containers: ContainerColumns.all[column].sortsDescending
+        case .nodes: NodeColumns.all[column].sortsDescending
+        case .cpu, .memory, .io: ProcessColumns.all[column].sortsDescending
+        }
     }
 }

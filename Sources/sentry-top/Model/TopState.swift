@@ -1,8 +1,12 @@
 import SentryCore
 
-/// The four tabs.
+/// The tabs: the process and container tabs of every mode, and the Nodes tab of a fleet read
+/// from Prometheus.
 enum Tab: Int, CaseIterable, Sendable {
-    case cpu, memory, io, containers
+    case cpu, memory, io, containers, nodes
+
+    /// The tabs of a single node (local and attach modes).
+    static let node: [Tab] = [.cpu, .memory, .io, .containers]
 
     var title: String {
         switch self {
@@ -10,6 +14,7 @@ enum Tab: Int, CaseIterable, Sendable {
         case .memory: "Memory"
         case .io: "IO"
         case .containers: "Containers"
+        case .nodes: "Nodes"
         }
     }
 
@@ -19,7 +24,7 @@ enum Tab: Int, CaseIterable, Sendable {
         switch self {
         case .io: ProcessColumns.ioTotal
         case .memory: CompositeKey(columns: [ProcessColumns.memory], key: ProcessColumns.all[ProcessColumns.memory].key)
-        case .cpu, .containers: ProcessColumns.cpuTotal
+        case .cpu, .containers, .nodes: ProcessColumns.cpuTotal
         }
     }
 
@@ -30,6 +35,7 @@ enum Tab: Int, CaseIterable, Sendable {
         case .memory: SortOrder(column: ProcessColumns.memory, descending: true)
         case .io: SortOrder(column: nil, descending: true)
         case .containers: SortOrder(column: ContainerColumns.cpu, descending: true)
+        case .nodes: SortOrder(column: NodeColumns.cpu, descending: true)
         }
     }
 }
@@ -55,6 +61,19 @@ struct SignalChoice: Equatable, Sendable {
     ]
 }
 
+/// Which instant a view of Prometheus shows, and how far the time keys move it.
+struct Timeline: Equatable, Sendable {
+    /// Seconds since the epoch; nil for now (live, refreshed like attach mode).
+    var instant: Double?
+    /// Seconds one step moves: `--step`, else the node's stored scan interval once known.
+    var step: Double
+    /// Whether `step` came from `--step` (kept) or is a default to replace by the stored one.
+    var stepIsFixed: Bool
+
+    /// The step before the stored scan interval is known: the exporter's default interval.
+    static let defaultStep = 15.0
+}
+
 /// A window over the table that takes the keys while it is open.
 enum Overlay: Equatable, Sendable {
     case help
@@ -71,6 +90,9 @@ struct TopState: Sendable {
     var sortOrders: [Tab: SortOrder] = Dictionary(uniqueKeysWithValues: Tab.allCases.map { ($0, $0.defaultSort) })
     var processCursor = TableCursor<ProcessRow.ID>()
     var containerCursor = TableCursor<String>()
+    var nodeCursor = TableCursor<String>()
+    /// The tabs the source has, in key order.
+    var tabs = Tab.node
     /// Case-insensitive substring of name, user or container ID.
     var filter = ""
     var isEditingFilter = false
@@ -91,6 +113,13 @@ struct TopState: Sendable {
     /// Whether the rows come from a local scan: only then may `k` send signals, and are there
     /// processes outside the exported set.
     var isLocal = true
+    /// From Prometheus: the instant shown and the step of the time keys; nil for other sources.
+    var timeline: Timeline?
+    /// From Prometheus: the node shown on the process and container tabs; nil for the fleet.
+    var node: String?
+    /// The time prompt (`t`) is open, and what has been typed in it.
+    var isEditingTime = false
+    var timeInput = ""
 
     init(delay: Double, initialSort: Tab = .cpu) {
         self.delay = delay
@@ -100,6 +129,15 @@ struct TopState: Sendable {
     /// Whether the view shows processes outside the exported set, whose rows a refresh builds
     /// only when asked (`TopDataSource.refresh(everyProcess:)`).
     var needsEveryProcess: Bool { showsAllProcesses || containerFocus != nil }
+
+    /// What the next refresh fetches.
+    var frameRequest: FrameRequest {
+        FrameRequest(everyProcess: needsEveryProcess, node: node, instant: timeline?.instant)
+    }
+
+    /// Whether the data changes by itself, so the loop refreshes it on the interval: not while
+    /// paused, nor while showing a past instant.
+    var refreshesPeriodically: Bool { !isPaused && timeline?.instant == nil }
 
     var sortOrder: SortOrder {
         get { sortOrders[tab]! }
@@ -120,14 +158,10 @@ struct TopState: Sendable {
             return needle.isEmpty || row.name.lowercased().contains(needle) || row.user.lowercased().contains(needle)
                 || row.containerID.hasPrefix(needle)
         }
-        let orderTab = tab == .containers ? Tab.cpu : tab
+        let orderTab = showsProcesses ? tab : Tab.cpu
         let order = sortOrders[orderTab]!
         let key = order.column.map { ProcessColumns.all[$0].key } ?? orderTab.compositeKey.key
-        return rows.sorted { a, b in
-            let (ka, kb) = (key(a), key(b))
-            if ka != kb { return order.descending ? kb < ka : ka < kb }
-            return a.pid < b.pid
-        }
+        return rows.sorted(by: key, descending: order.descending) { $0.pid < $1.pid }
     }
 
     /// The container rows, in display order.
@@ -138,23 +172,49 @@ struct TopState: Sendable {
         }
         let order = sortOrders[.containers]!
         let key = ContainerColumns.all[order.column ?? ContainerColumns.cpu].key
-        return rows.sorted { a, b in
-            let (ka, kb) = (key(a), key(b))
-            if ka != kb { return order.descending ? kb < ka : ka < kb }
-            return a.id < b.id
-        }
+        return rows.sorted(by: key, descending: order.descending) { $0.id < $1.id }
     }
 
     /// Keeps each highlight on its item after a refresh.
     mutating func reconcile(with data: TopData) {
         processCursor.reconcile(with: visibleProcesses(in: data).map(\.id), viewport: viewportRows)
         containerCursor.reconcile(with: visibleContainers(in: data).map(\.id), viewport: viewportRows)
+        nodeCursor.reconcile(with: visibleNodes(in: data).map(\.id), viewport: viewportRows)
+        if var timeline, !timeline.stepIsFixed, let interval = data.header.scanInterval {
+            timeline.step = interval
+            self.timeline = timeline
+        }
     }
+
+    /// The node rows, in display order.
+    func visibleNodes(in data: TopData) -> [NodeRow] {
+        let needle = filter.lowercased()
+        let rows = data.nodes.filter { needle.isEmpty || $0.instance.lowercased().contains(needle) }
+        let order = sortOrders[.nodes]!
+        let key = NodeColumns.all[order.column ?? NodeColumns.cpu].key
+        return rows.sorted(by: key, descending: order.descending) { $0.instance < $1.instance }
+    }
+
+    /// Whether the current tab lists processes.
+    var showsProcesses: Bool { tab != .containers && tab != .nodes }
 
     /// The highlighted process, if a process tab is showing.
     func highlightedProcess(in data: TopData) -> ProcessRow? {
-        guard tab != .containers else { return nil }
+        guard showsProcesses else { return nil }
         let rows = visibleProcesses(in: data)
         return rows.indices.contains(processCursor.index) ? rows[processCursor.index] : nil
+    }
+}
+
+extension Array {
+    /// Sorted by `key` (largest first if `descending`), rows with equal keys in `tiebreak` order.
+    fileprivate func sorted(
+        by key: (Element) -> SortKey, descending: Bool, tiebreak: (Element, Element) -> Bool
+    ) -> [Element] {
+        sorted { a, b in
+            let (ka, kb) = (key(a), key(b))
+            if ka != kb { return descending ? kb < ka : ka < kb }
+            return tiebreak(a, b)
+        }
     }
 }

@@ -54,6 +54,15 @@ enum Format {
         return days > 0 ? "\(days)d \(clock)" : clock
     }
 
+    /// A span of time in its two largest units: `45s`, `15m 0s`, `2h 30m`, `3d 4h`.
+    static func age(seconds: Double) -> String {
+        let total = seconds.isFinite ? integer(max(seconds.rounded(), 0)) : 0
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m \(total % 60)s" }
+        if total < 86_400 { return "\(total / 3600)h \(total / 60 % 60)m" }
+        return "\(total / 86_400)d \(total / 3600 % 24)h"
+    }
+
     /// `value` with exactly `fractionDigits` digits after the point (no Foundation formatter).
     static func fixed(_ value: Double, fractionDigits: Int) -> String {
         var scale = 1.0

@@ -4,7 +4,9 @@ import SentryCore
 enum HeaderView {
     static func render(_ figures: HeaderFigures, state: TopState, layout: TopLayout, into frame: inout Frame) {
         let half = layout.width / 2
-        if !layout.showsEachCPU {
+        if let timeline = state.timeline {
+            frame.set(0, timeLine(figures, timeline: timeline))
+        } else if !layout.showsEachCPU {
             frame.set(0, bar("CPU", figures.cpuBusy, width: layout.width, label: percentLabel(figures.cpuBusy)))
         } else {
             for line in 0..<layout.cpuLines {
@@ -51,6 +53,26 @@ enum HeaderView {
             layout.cpuLines + 2, [Span(exported, .bold), Span(fits ? unattributed : ""), Span(origin, .dim)])
     }
 
+    /// From Prometheus, in place of the CPU bars (which the exporter does not export): the
+    /// instant shown and how old it is, and when the scan shown started.
+    static func timeLine(_ figures: HeaderFigures, timeline: Timeline) -> [Span] {
+        let shown: String
+        if timeline.instant == nil {
+            shown = "Live"
+        } else if let instant = figures.instant {
+            let age = (figures.fetchTime ?? instant) - instant
+            shown = "At \(DetailsView.utc(instant)), \(Format.age(seconds: age)) ago"
+        } else {
+            shown = "At " + Format.notAvailable
+        }
+        let scan = figures.scanTime.map { scan in
+            "scan of \(DetailsView.utc(scan).suffix(12))"
+                + (timeline.instant == nil ? figures.fetchTime.map { ", \(Format.age(seconds: $0 - scan)) old" } ?? "" : "")
+        } ?? "no scan"
+        let step = "step \(Format.age(seconds: timeline.step))"
+        return [Span(shown, .bold), Span("   \(scan)   \(step)", .dim)]
+    }
+
     /// `Label[|||||      label]` filling `width` columns, coloured by how full it is.
     static func bar(_ name: String, _ fill: Double?, width: Int, label: String) -> [Span] {
         let prefix = TextWidth.fit(name, 3, alignment: .right) + "["
@@ -77,7 +99,11 @@ enum HeaderView {
 /// The bottom line: the filter prompt, a confirmation, a message, or the main keys.
 enum StatusView {
     static func render(_ state: TopState, layout: TopLayout, into frame: inout Frame) {
-        if state.isEditingFilter {
+        if state.isEditingTime {
+            let prompt = "Go to (2026-12-07T21:30:00Z, -1h, 2h30m ago, now): "
+            frame.set(layout.statusRow, [Span(prompt, .statusKey), Span(state.timeInput, .statusText)], fill: .statusText)
+            frame.cursor = (layout.statusRow, min(prompt.count + TextWidth.width(state.timeInput), layout.width - 1))
+        } else if state.isEditingFilter {
             let prompt = "Filter (name, user, container): "
             frame.set(layout.statusRow, [Span(prompt, .statusKey), Span(state.filter, .statusText)], fill: .statusText)
             frame.cursor = (layout.statusRow, min(prompt.count + TextWidth.width(state.filter), layout.width - 1))
@@ -93,10 +119,12 @@ enum StatusView {
             frame.set(layout.statusRow, [Span(message, .error)], fill: .statusText)
         } else {
             var spans: [Span] = []
-            for (key, action) in [
-                ("F1", "Help"), ("/", "Filter"), ("a", "All"), ("Enter", "Details"), ("k", "Kill"), ("Space", "Pause"),
-                ("F6", "Sort"), ("q", "Quit"),
-            ] {
+            let keys = state.timeline == nil
+                ? [("F1", "Help"), ("/", "Filter"), ("a", "All"), ("Enter", "Details"), ("k", "Kill"), ("Space", "Pause"),
+                   ("F6", "Sort"), ("q", "Quit")]
+                : [("F1", "Help"), ("/", "Filter"), ("Enter", state.tab == .nodes ? "Open" : "Details"), ("[]{}", "Step"),
+                   ("t", "Time"), ("n", "Now"), ("F6", "Sort"), ("q", "Quit")]
+            for (key, action) in keys {
                 spans += [Span(key, .statusKey), Span(action + " ", .statusText)]
             }
             frame.set(layout.statusRow, spans, fill: .statusText)

@@ -22,7 +22,7 @@ enum KeyMap {
     static let bindings: [Binding] = [
         Binding(keys: "Tab, Right", help: "next tab", matches: [.tab, .right], action: .nextTab),
         Binding(keys: "Shift-Tab, Left", help: "previous tab", matches: [.backTab, .left], action: .previousTab),
-        Binding(keys: "1 2 3 4", help: "CPU, Memory, IO, Containers tab (or click a tab)", matches: [.character("1")],
+        Binding(keys: "1 2 3 4 5", help: "CPU, Memory, IO, Containers, Nodes tab (or click a tab)", matches: [.character("1")],
                 action: .selectTab(.cpu)),
         Binding(keys: "Up, Down", help: "move the highlight", matches: [.up], action: .move(-1)),
         Binding(keys: "PgUp, PgDn", help: "move a page", matches: [.pageUp], action: .pageUp),
@@ -41,6 +41,12 @@ enum KeyMap {
                 action: .activate),
         Binding(keys: "k", help: "send a signal (SIGTERM, or choose with s)", matches: [.character("k")],
                 action: .signalHighlighted),
+        Binding(keys: "[ ]", help: "Prometheus: one step back, forward in time", matches: [.character("[")],
+                action: .stepTime(-1)),
+        Binding(keys: "{ }", help: "Prometheus: ten steps back, forward", matches: [.character("{")], action: .stepTime(-10)),
+        Binding(keys: "t", help: "Prometheus: go to a time (RFC 3339, -1h, ...)", matches: [.character("t")],
+                action: .startTimeEntry),
+        Binding(keys: "n", help: "Prometheus: back to now (live)", matches: [.character("n")], action: .returnToLive),
         Binding(keys: "Space", help: "pause or resume refreshing", matches: [.character(" ")], action: .togglePause),
         Binding(keys: "+ -", help: "refresh less or more often", matches: [.character("+")], action: .slowerRefresh),
         Binding(keys: "h, ?, F1", help: "this help", matches: [.character("h"), .character("?"), .function(1)],
@@ -51,12 +57,22 @@ enum KeyMap {
     /// Keys that share a help line with another binding.
     private static let companions: [Key: TopAction] = [
         .character("2"): .selectTab(.memory), .character("3"): .selectTab(.io), .character("4"): .selectTab(.containers),
+        .character("5"): .selectTab(.nodes), .character("]"): .stepTime(1), .character("}"): .stepTime(10),
         .down: .move(1), .pageDown: .pageDown, .end: .end, .character(">"): .sortByNeighbour(1),
         .character("-"): .fasterRefresh, .character("="): .slowerRefresh,
     ]
 
     /// The action for `key` in the current mode, or nil if the key does nothing there.
     static func action(for key: Key, state: TopState, layout: TopLayout) -> TopAction? {
+        if state.isEditingTime {
+            switch key {
+            case .character(let character) where !character.isNewline: return .typeTime(character)
+            case .backspace: return .deleteTimeCharacter
+            case .enter: return .finishTimeEntry
+            case .escape: return .cancel
+            default: return nil
+            }
+        }
         if state.isEditingFilter {
             switch key {
             case .character(let character) where !character.isNewline: return .typeFilter(character)

@@ -10,11 +10,14 @@ struct TopLayout: Equatable {
     /// Lines of CPU bars.
     let cpuLines: Int
     let tab: Tab
+    /// The tabs on the tab bar (`TopState.tabs`).
+    let tabs: [Tab]
 
-    init(width: Int, height: Int, cpuCount: Int, tab: Tab) {
+    init(width: Int, height: Int, cpuCount: Int, tab: Tab, tabs: [Tab] = Tab.node) {
         self.width = max(width, 1)
         self.height = max(height, 1)
         self.tab = tab
+        self.tabs = tabs
         let perCPULines = (cpuCount + 1) / 2
         showsEachCPU = cpuCount > 1 && cpuCount <= 16 && width >= 60 && height >= 20 + perCPULines
         cpuLines = showsEachCPU ? perCPULines : 1
@@ -33,7 +36,7 @@ struct TopLayout: Equatable {
     var tabSpans: [(tab: Tab, columns: Range<Int>)] {
         var spans: [(Tab, Range<Int>)] = []
         var column = 0
-        for tab in Tab.allCases {
+        for tab in tabs {
             let width = Self.tabLabel(tab).count
             spans.append((tab, column..<(column + width)))
             column += width + 1
@@ -45,7 +48,11 @@ struct TopLayout: Equatable {
 
     /// Widths of the current tab's columns: fixed ones as declared, the flexible one takes the rest.
     var columnWidths: [Int] {
-        let declared = tab == .containers ? ContainerColumns.all.map(\.width) : ProcessColumns.all.map(\.width)
+        let declared = switch tab {
+        case .containers: ContainerColumns.all.map(\.width)
+        case .nodes: NodeColumns.all.map(\.width)
+        case .cpu, .memory, .io: ProcessColumns.all.map(\.width)
+        }
         let fixed = declared.reduce(0, +) + declared.count - 1
         return declared.map { $0 == 0 ? max(width - fixed, 4) : $0 }
     }

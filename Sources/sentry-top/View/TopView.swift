@@ -4,7 +4,7 @@ import SentryCore
 /// frame's text instead of a terminal.
 enum TopView {
     static func render(_ state: TopState, _ data: TopData, width: Int, height: Int) -> Frame {
-        let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab)
+        let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs)
         var frame = Frame(width: layout.width, height: layout.height)
         if state.overlay == .help {
             HelpView.render(into: &frame)
@@ -16,15 +16,24 @@ enum TopView {
         case .details(let row)?:
             DetailsView.render(row, details: state.details, layout: layout, into: &frame)
         case .sortChooser(let highlighted)?:
-            let titles = state.tab == .containers ? ContainerColumns.all.map(\.title) : ProcessColumns.all.map(\.title)
-            ChooserView.render(title: "Sort by", items: titles, highlighted: highlighted, layout: layout, into: &frame)
+            ChooserView.render(title: "Sort by", items: state.columnTitles, highlighted: highlighted, layout: layout, into: &frame)
         case .signalChooser(let row, let highlighted)?:
             ChooserView.render(
                 title: "Signal to send to \(row.pid) (\(row.name))",
                 items: SignalChoice.all.map { "\($0.number) \($0.name)" }, highlighted: highlighted, layout: layout,
                 into: &frame)
         default:
-            if state.tab == .containers {
+            if let reason = data.unavailableReason, state.tab != .nodes {
+                renderUnavailable(reason, layout: layout, into: &frame)
+            } else if state.tab == .nodes {
+                renderTable(
+                    NodeColumns.all, rows: state.visibleNodes(in: data),
+                    emptyReason: state.filter.isEmpty ? "No nodes to show." : "No node matches the filter.",
+                    cursor: state.nodeCursor, isExported: { _ in true }, state: state, layout: layout, into: &frame)
+            } else if state.node == nil, state.timeline != nil {
+                renderUnavailable(
+                    "Choose a node on the Nodes tab (5, then Enter), or start with --instance.", layout: layout, into: &frame)
+            } else if state.tab == .containers {
                 let emptyReason =
                     data.containersPending ? "Containers are read at the next refresh."
                     : state.filter.isEmpty ? "No containers to show." : "No container matches the filter."
@@ -42,18 +51,33 @@ enum TopView {
         return frame
     }
 
+    /// Says why there are no rows where the table would be, instead of an empty table that
+    /// would look like an idle node.
+    private static func renderUnavailable(_ reason: String, layout: TopLayout, into frame: inout Frame) {
+        var line = layout.firstTableRow
+        var rest = Substring(reason)
+        while !rest.isEmpty, line < layout.statusRow {
+            var cut = rest.prefix(layout.width - 2)
+            if cut.count < rest.count, let space = cut.lastIndex(of: " ") { cut = rest[..<space] }
+            frame.set(line, [Span(" " + cut, .error)])
+            rest = rest[cut.endIndex...].drop { $0 == " " }
+            line += 1
+        }
+    }
+
     private static func renderTabBar(_ state: TopState, _ data: TopData, _ layout: TopLayout, into frame: inout Frame) {
         var spans: [Span] = []
-        for tab in Tab.allCases {
+        for tab in state.tabs {
             spans.append(Span(TopLayout.tabLabel(tab), tab == state.tab ? .tabActive : .tabInactive))
             spans.append(Span(" "))
         }
         var mode: [String] = []
         if let focus = state.containerFocus {
             mode.append("container \(focus.prefix(12)) (Esc: back)")
-        } else if state.tab != .containers {
+        } else if state.showsProcesses {
             mode.append(state.showsAllProcesses ? "all processes" : "exported set")
         }
+        if let node = state.node, state.tab != .nodes { mode.insert("node \(node) (Esc: nodes)", at: 0) }
         if !state.filter.isEmpty { mode.append("filter \"\(state.filter)\"") }
         if state.isPaused { mode.append("PAUSED") }
         spans.append(Span(" " + mode.joined(separator: ", "), .dim))

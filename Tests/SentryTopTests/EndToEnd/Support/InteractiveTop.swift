@@ -41,7 +41,8 @@ final class InteractiveTop: @unchecked Sendable {
     /// `NO_COLOR` is removed first: the test runner may have it (SwiftPM sets it when its output
     /// is not a terminal), and only the tests that are about it should pass it on.
     static func start(
-        _ arguments: [String], environment: [String: String] = [:], width: Int = 100, height: Int = 30
+        _ arguments: [String], environment: [String: String] = [:], width: Int = 100, height: Int = 30,
+        firstFrame: @escaping (Screen) -> Bool = { $0.processHeaderIndex != nil }
     ) async throws -> InteractiveTop {
         let binary = try SentryTopBinary.require()
         let variables = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -57,7 +58,7 @@ final class InteractiveTop: @unchecked Sendable {
             let top = InteractiveTop(tmux: tmux, pid: pid)
             _ = try await tmux.waitForScreen(timeout: .seconds(60), "sentry-top's first frame") { screen in
                 if screen.text.contains("EXITED=") { throw HarnessError("sentry-top exited at once:\n\(screen)") }
-                return screen.processHeaderIndex != nil ? true : nil
+                return firstFrame(screen) ? true : nil
             }
             return top
         } catch {

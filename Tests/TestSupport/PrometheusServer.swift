@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A Prometheus configuration scraping one target every second.
-func prometheusConfiguration(job: String, target: String) -> String {
+public func prometheusConfiguration(job: String, target: String) -> String {
     """
     global:
       scrape_interval: 1s
@@ -17,7 +17,13 @@ func prometheusConfiguration(job: String, target: String) -> String {
 }
 
 /// Starts Prometheus on a free loopback port, retrying if another process took the port.
-func startPrometheus(config: String, directory: TemporaryDirectory) async throws -> (ChildProcess, Int) {
+///
+/// - Parameters:
+///   - dataDirectory: its TSDB (one with backfilled blocks, say); by default a new one in `directory`.
+///   - arguments: more flags, such as `--web.config.file`.
+public func startPrometheus(
+    config: String, directory: TemporaryDirectory, dataDirectory: String? = nil, arguments: [String] = []
+) async throws -> (ChildProcess, Int) {
     var lastError = ""
     for attempt in 1...3 {
         let port = try freeLoopbackPort()
@@ -25,16 +31,18 @@ func startPrometheus(config: String, directory: TemporaryDirectory) async throws
             Tools.prometheus,
             [
                 "--config.file=\(config)",
-                "--storage.tsdb.path=\(directory.path("data-\(attempt)"))",
+                "--storage.tsdb.path=\(dataDirectory ?? directory.path("data-\(attempt)"))",
+                "--storage.tsdb.retention.time=30d",
                 "--web.listen-address=127.0.0.1:\(port)",
                 "--log.level=warn",
-            ],
+            ] + arguments,
             label: "prometheus")
         do {
             _ = try await poll(timeout: .seconds(30), interval: .milliseconds(200), "Prometheus to be ready") { () -> Bool? in
                 if prometheus.hasExited { throw HarnessError("prometheus exited: \(prometheus.stderrText.suffix(2000))") }
                 let ready = try? await curl("http://127.0.0.1:\(port)/-/ready")
-                return ready?.status == 200 ? true : nil
+                // 401 from one that requires credentials (--web.config.file): up, too.
+                return ready.map { $0.status == 200 || $0.status == 401 } == true ? true : nil
             }
             return (prometheus, port)
         } catch {
@@ -46,7 +54,7 @@ func startPrometheus(config: String, directory: TemporaryDirectory) async throws
 }
 
 /// Runs an instant query; the `data.result` array.
-func queryPrometheus(_ api: String, _ query: String) async throws -> [[String: Any]] {
+public func queryPrometheus(_ api: String, _ query: String) async throws -> [[String: Any]] {
     let response = try await curl(api, ["-G", "--data-urlencode", "query=\(query)"])
     guard response.status == 200,
         let json = try JSONSerialization.jsonObject(with: response.body) as? [String: Any],

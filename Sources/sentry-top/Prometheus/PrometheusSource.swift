@@ -1,0 +1,128 @@
+import SentryCore
+
+/// Reads what sentry-exporters sent to Prometheus (or to a store with its query API): one node's
+/// frame as of any instant in the retention window, and the fleet of nodes.
+///
+/// A node's frame is its exporter's series at the latest scrape before the instant, read back
+/// with the same `ExportedSnapshot` that attach mode reads a scrape with, so the rows, ranks and
+/// `CMI` markers are the ones Prometheus received. Each refresh is two queries (the nodes, then
+/// the open node or the fleet's top processes), and one more when a node is opened (the step
+/// between its stored scans).
+final class PrometheusSource: TopDataSource {
+    let isLocal = false
+    private let api: PrometheusAPI
+    private let queries: ProcSentryQueries
+    /// How many processes per list the fleet view shows.
+    private let fleetCount: Int
+    /// The node whose scan interval `scanInterval` is, and that interval.
+    private var scanIntervalNode: String?
+    private var scanInterval: Double?
+
+    init(api: PrometheusAPI, matchers: LabelMatchers, fleetCount: Int) {
+        self.api = api
+        queries = ProcSentryQueries(matchers: matchers)
+        self.fleetCount = fleetCount
+    }
+
+    /// Instant queries sent so far.
+    var queryCount: Int { api.queryCount }
+
+    func refresh(_ request: FrameRequest) -> Result<TopData, SourceError> {
+        let instant = request.instant
+        let now = currentTime()
+        let nodes: [NodeRow]
+        switch api.query(queries.nodes(), at: instant) {
+        case .success(let result): nodes = NodeRow.all(in: result.series)
+        case .failure(let error): return .failure(error)
+        }
+        guard let node = request.node else {
+            var data = TopData()
+            data.nodes = nodes
+            data.header.source = api.baseURL
+            data.header.instant = instant ?? now
+            data.header.fetchTime = now
+            if nodes.isEmpty {
+                data.unavailableReason = "No proc-sentry exporter behind \(api.baseURL) at this instant"
+                    + " (no proc_sentry_build_info in the hour before it\(queries.matchers.text.isEmpty ? "" : " matching the selector"))."
+            }
+            return .success(data)
+        }
+        return api.query(queries.node(node), at: instant).map { result in
+            var data = TopData(nodeSeries: result.series, node: node, source: api.baseURL)
+            data.nodes = nodes
+            data.warnings = result.warnings
+            data.header.scanInterval = scanInterval(of: node, at: instant)
+            data.header.instant = instant ?? now
+            data.header.fetchTime = now
+            return data
+        }
+    }
+
+    func details(pid: Int32) -> ProcessDetails? { nil }
+
+    /// The node's scan interval as stored: the median gap between the distinct scan times of
+    /// its last quarter hour; nil if it has fewer than two scans there.
+    private func scanInterval(of node: String, at instant: Double?) -> Double? {
+        if node == scanIntervalNode, let scanInterval { return scanInterval }
+        guard case .success(let result) = api.query(queries.scanTimes(node, window: "15m"), at: instant) else { return nil }
+        let times = Set(result.series.flatMap { $0.values ?? [] }.map(\.value)).sorted()
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }.filter { $0 > 0 }.sorted()
+        guard !gaps.isEmpty else { return nil }
+        scanIntervalNode = node
+        scanInterval = gaps[gaps.count / 2]
+        return scanInterval
+    }
+}
+
+extension TopData {
+    /// The frame of one node from its stored series (`ProcSentryQueries.node`), or, without its
+    /// exporter's series at that instant, an empty frame that says why.
+    init(nodeSeries series: [QueryResult.Series], node: String, source: String) {
+        let families = Dictionary(grouping: series, by: { $0.metric["__name__"] ?? "" }).map { name, series in
+            MetricFamily(
+                name: name,
+                samples: series.compactMap { series in
+                    series.value.map { sample in
+                        MetricFamily.Sample(
+                            name: name,
+                            labels: series.metric.filter { $0.key != "__name__" }.sorted { $0.key < $1.key }
+                                .map { MetricFamily.Label($0.key, $0.value) },
+                            value: sample.value)
+                    }
+                })
+        }
+        let up = families.first { $0.name == "up" }?.samples.first?.value
+        do {
+            self.init(exported: try ExportedSnapshot(families: families), source: "\(node) via \(source)")
+        } catch {
+            self.init()
+            header.source = "\(node) via \(source)"
+            unavailableReason = switch up {
+            case 0?: "No data for \(node) at this instant: Prometheus could not scrape its exporter (up = 0)."
+            case nil: "No data for \(node) at this instant: not scraped then (before its first scrape, after it was removed, or past retention)."
+            default: "No data for \(node) at this instant: its target answers, but not as a proc-sentry exporter."
+            }
+        }
+    }
+}
+
+extension NodeRow {
+    /// The nodes of a `ProcSentryQueries.nodes()` result, by instance.
+    static func all(in series: [QueryResult.Series]) -> [NodeRow] {
+        var nodes: [String: NodeRow] = [:]
+        for series in series {
+            guard let instance = series.metric["instance"], let value = series.value?.value, value.isFinite else { continue }
+            var node = nodes[instance, default: NodeRow(instance: instance)]
+            switch series.metric["figure"] {
+            case "cpu": node.cpuPercent = value
+            case "memory": node.residentBytes = value
+            case "io": node.ioBytesPerSecond = value
+            case "processes": node.processCount = value >= 0 ? Int(exactly: value) : nil
+            case "up": node.isUp = value == 1
+            default: continue
+            }
+            nodes[instance] = node
+        }
+        return nodes.values.sorted { $0.instance < $1.instance }
+    }
+}
