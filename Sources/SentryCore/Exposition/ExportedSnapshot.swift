@@ -53,6 +53,14 @@ public struct ExportedSnapshot: Equatable, Sendable {
         guard let buildInfo = families.first(where: { $0.name == "proc_sentry_build_info" }) else {
             throw .notProcSentry
         }
+        self.init(storedFamilies: families)
+        version = buildInfo.samples.first?.label("version")
+    }
+
+    /// Reads whatever proc-sentry families `families` has, without requiring a whole scrape:
+    /// as a query to Prometheus for some processes' series of several exporters returns them
+    /// (no build info, no self metrics; the caller groups them by exporter).
+    public init(storedFamilies families: [MetricFamily]) {
         let samples = SamplesByName(families)
         processes = ExportedProcess.all(in: samples)
         others = ResourceTotals.others(in: samples)
@@ -66,7 +74,6 @@ public struct ExportedSnapshot: Equatable, Sendable {
         processesSelected = samples.value("proc_sentry_processes_selected").flatMap(\.exactCount)
         processesHeld = samples.value("proc_sentry_processes_held").flatMap(\.exactCount)
         seriesExported = samples.value("proc_sentry_series_exported").flatMap(\.exactCount)
-        version = buildInfo.samples.first?.label("version")
     }
 }
 

@@ -22,13 +22,14 @@ enum BatchOutput {
             lines.append(HeaderView.timeLine(data.header, timeline: timeline).map(\.text).joined())
         }
         lines.append("")
-        if state.timeline != nil, state.node == nil {
+        if state.showsFleet {
             lines += table(NodeColumns.all, state.visibleNodes(in: data))
+            lines.append("")
         }
         if let reason = data.unavailableReason {
             lines.append(reason)
-        } else if state.timeline == nil || state.node != nil {
-            lines += table(ProcessColumns.all, state.visibleProcesses(in: data))
+        } else {
+            lines += table(state.processColumns, state.visibleProcesses(in: data))
             lines.append("")
             lines += table(ContainerColumns.all, state.visibleContainers(in: data))
         }
@@ -127,6 +128,8 @@ enum BatchOutput {
             /// Exported while in no list, held after it left them all.
             var held: Bool
             var listeningPorts: [String]
+            /// In the fleet view: the node the process runs on.
+            var instance: String?
 
             init(_ row: ProcessRow) {
                 pid = row.pid
@@ -147,6 +150,7 @@ enum BatchOutput {
                 ranks = Dictionary(uniqueKeysWithValues: TopList.allCases.map { ($0.rawValue, row.ranks[$0]) })
                 held = row.isHeld
                 listeningPorts = row.listeningPorts.map { "\($0.port)/\($0.kind.rawValue)" }
+                instance = row.instance
             }
         }
 

@@ -64,6 +64,14 @@ enum ProcessColumns {
                text: { $0.name }, key: { .text($0.name) }),
     ]
 
+    /// The fleet view's columns: the node each process runs on where the others show its
+    /// container (whose ID says little across nodes), so every index stays the same.
+    static let fleet: [Column<ProcessRow>] = all.map { column in
+        guard column.title == "CONTAINER" else { return column }
+        return Column(title: "INSTANCE", width: 20, alignment: .left, sortsDescending: false,
+                      text: { $0.instance ?? "" }, key: { .text($0.instance ?? "") })
+    }
+
     static func index(of title: String) -> Int { all.firstIndex { $0.title == title }! }
     static let pid = index(of: "PID")
     static let cpu = index(of: "CPU%")

@@ -6,10 +6,11 @@ import SentryCore
 /// not readable, and in attach mode anything the exporter does not export (shown as "n/a",
 /// never invented).
 struct ProcessRow: Equatable, Sendable, Identifiable {
-    /// What follows a process across refreshes: its PID and start time (PIDs are reused).
+    /// What follows a process across refreshes: its node, PID and start time (PIDs are reused).
     struct ID: Hashable, Sendable {
         var pid: Int32
         var startTime: Double?
+        var instance: String?
     }
 
     var pid: Int32
@@ -33,8 +34,10 @@ struct ProcessRow: Equatable, Sendable, Identifiable {
     /// Exported in no list, held after it left them all (`ProcessSample.isHeld`).
     var isHeld = false
     var listeningPorts: [ListeningPort]
+    /// In the fleet view: the node (`instance` label) the process runs on.
+    var instance: String? = nil
 
-    var id: ID { ID(pid: pid, startTime: startTime) }
+    var id: ID { ID(pid: pid, startTime: startTime, instance: instance) }
 
     /// Own plus children's CPU; n/a only when both are.
     var totalCPUPercent: Double? {

@@ -221,7 +221,7 @@ extension TopState {
         switch tab {
         case .containers: ContainerColumns.all.map(\.title)
         case .nodes: NodeColumns.all.map(\.title)
-        case .cpu, .memory, .io: ProcessColumns.all.map(\.title)
+        case .cpu, .memory, .io: processColumns.map(\.title)
         }
     }
 
@@ -231,7 +231,7 @@ extension TopState {
         switch tab {
         case .containers: ContainerColumns.all[column].sortsDescending
         case .nodes: NodeColumns.all[column].sortsDescending
-        case .cpu, .memory, .io: ProcessColumns.all[column].sortsDescending
+        case .cpu, .memory, .io: processColumns[column].sortsDescending
         }
     }
 }

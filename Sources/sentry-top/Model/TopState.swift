@@ -156,11 +156,11 @@ struct TopState: Sendable {
                 return false
             }
             return needle.isEmpty || row.name.lowercased().contains(needle) || row.user.lowercased().contains(needle)
-                || row.containerID.hasPrefix(needle)
+                || row.containerID.hasPrefix(needle) || (row.instance?.lowercased().contains(needle) ?? false)
         }
         let orderTab = showsProcesses ? tab : Tab.cpu
         let order = sortOrders[orderTab]!
-        let key = order.column.map { ProcessColumns.all[$0].key } ?? orderTab.compositeKey.key
+        let key = order.column.map { processColumns[$0].key } ?? orderTab.compositeKey.key
         return rows.sorted(by: key, descending: order.descending) { $0.pid < $1.pid }
     }
 
@@ -194,6 +194,12 @@ struct TopState: Sendable {
         let key = NodeColumns.all[order.column ?? NodeColumns.cpu].key
         return rows.sorted(by: key, descending: order.descending) { $0.instance < $1.instance }
     }
+
+    /// Whether the process tabs show the fleet's top processes (from Prometheus, no node open).
+    var showsFleet: Bool { timeline != nil && node == nil }
+
+    /// The process tabs' columns: with the instance in the fleet view.
+    var processColumns: [Column<ProcessRow>] { showsFleet ? ProcessColumns.fleet : ProcessColumns.all }
 
     /// Whether the current tab lists processes.
     var showsProcesses: Bool { tab != .containers && tab != .nodes }

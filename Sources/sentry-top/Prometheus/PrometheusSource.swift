@@ -35,23 +35,28 @@ final class PrometheusSource: TopDataSource {
         case .success(let result): nodes = NodeRow.all(in: result.series)
         case .failure(let error): return .failure(error)
         }
-        guard let node = request.node else {
-            var data = TopData()
-            data.nodes = nodes
-            data.header.source = api.baseURL
-            data.header.instant = instant ?? now
-            data.header.fetchTime = now
-            if nodes.isEmpty {
-                data.unavailableReason = "No proc-sentry exporter behind \(api.baseURL) at this instant"
-                    + " (no proc_sentry_build_info in the hour before it\(queries.matchers.text.isEmpty ? "" : " matching the selector"))."
+        let frame: Result<TopData, SourceError>
+        if let node = request.node {
+            frame = api.query(queries.node(node), at: instant).map { result in
+                var data = TopData(nodeSeries: result.series, node: node, source: api.baseURL)
+                data.warnings = result.warnings
+                data.header.scanInterval = scanInterval(of: node, at: instant)
+                return data
             }
-            return .success(data)
+        } else {
+            frame = api.query(queries.fleet(count: fleetCount), at: instant).map { result in
+                var data = TopData(fleetSeries: result.series, source: api.baseURL)
+                data.warnings = result.warnings
+                if nodes.isEmpty {
+                    data.unavailableReason = "No proc-sentry exporter behind \(api.baseURL) at this instant"
+                        + " (no proc_sentry_build_info in the hour before it\(queries.matchers.text.isEmpty ? "" : " matching the selector"))."
+                }
+                return data
+            }
         }
-        return api.query(queries.node(node), at: instant).map { result in
-            var data = TopData(nodeSeries: result.series, node: node, source: api.baseURL)
+        return frame.map { data in
+            var data = data
             data.nodes = nodes
-            data.warnings = result.warnings
-            data.header.scanInterval = scanInterval(of: node, at: instant)
             data.header.instant = instant ?? now
             data.header.fetchTime = now
             return data
@@ -78,19 +83,7 @@ extension TopData {
     /// The frame of one node from its stored series (`ProcSentryQueries.node`), or, without its
     /// exporter's series at that instant, an empty frame that says why.
     init(nodeSeries series: [QueryResult.Series], node: String, source: String) {
-        let families = Dictionary(grouping: series, by: { $0.metric["__name__"] ?? "" }).map { name, series in
-            MetricFamily(
-                name: name,
-                samples: series.compactMap { series in
-                    series.value.map { sample in
-                        MetricFamily.Sample(
-                            name: name,
-                            labels: series.metric.filter { $0.key != "__name__" }.sorted { $0.key < $1.key }
-                                .map { MetricFamily.Label($0.key, $0.value) },
-                            value: sample.value)
-                    }
-                })
-        }
+        let families = MetricFamily.families(of: series)
         let up = families.first { $0.name == "up" }?.samples.first?.value
         do {
             self.init(exported: try ExportedSnapshot(families: families), source: "\(node) via \(source)")
@@ -102,6 +95,41 @@ extension TopData {
             case nil: "No data for \(node) at this instant: not scraped then (before its first scrape, after it was removed, or past retention)."
             default: "No data for \(node) at this instant: its target answers, but not as a proc-sentry exporter."
             }
+        }
+    }
+
+    /// The fleet's top processes and containers (`ProcSentryQueries.fleet`), each row with its node.
+    init(fleetSeries series: [QueryResult.Series], source: String) {
+        self.init()
+        for (instance, series) in Dictionary(grouping: series, by: { $0.metric["instance"] ?? "" }) {
+            let node = TopData(exported: ExportedSnapshot(storedFamilies: MetricFamily.families(of: series)), source: source)
+            processes += node.processes.map { row in
+                var row = row
+                row.instance = instance
+                return row
+            }
+            containers += node.containers
+        }
+        header.source = "the fleet via \(source)"
+    }
+}
+
+extension MetricFamily {
+    /// Stored series as the families of a scrape: one per `__name__`, each sample with the
+    /// series' other labels (`instance` and `job` among them, which the readers ignore).
+    fileprivate static func families(of series: [QueryResult.Series]) -> [MetricFamily] {
+        Dictionary(grouping: series, by: { $0.metric["__name__"] ?? "" }).map { name, series in
+            MetricFamily(
+                name: name,
+                samples: series.compactMap { series in
+                    series.value.map { sample in
+                        MetricFamily.Sample(
+                            name: name,
+                            labels: series.metric.filter { $0.key != "__name__" }.sorted { $0.key < $1.key }
+                                .map { MetricFamily.Label($0.key, $0.value) },
+                            value: sample.value)
+                    }
+                })
         }
     }
 }

@@ -12,12 +12,15 @@ struct TopLayout: Equatable {
     let tab: Tab
     /// The tabs on the tab bar (`TopState.tabs`).
     let tabs: [Tab]
+    /// Whether the process tabs show the fleet (`TopState.showsFleet`), with its columns.
+    let isFleet: Bool
 
-    init(width: Int, height: Int, cpuCount: Int, tab: Tab, tabs: [Tab] = Tab.node) {
+    init(width: Int, height: Int, cpuCount: Int, tab: Tab, tabs: [Tab] = Tab.node, isFleet: Bool = false) {
         self.width = max(width, 1)
         self.height = max(height, 1)
         self.tab = tab
         self.tabs = tabs
+        self.isFleet = isFleet
         let perCPULines = (cpuCount + 1) / 2
         showsEachCPU = cpuCount > 1 && cpuCount <= 16 && width >= 60 && height >= 20 + perCPULines
         cpuLines = showsEachCPU ? perCPULines : 1
@@ -51,7 +54,7 @@ struct TopLayout: Equatable {
         let declared = switch tab {
         case .containers: ContainerColumns.all.map(\.width)
         case .nodes: NodeColumns.all.map(\.width)
-        case .cpu, .memory, .io: ProcessColumns.all.map(\.width)
+        case .cpu, .memory, .io: (isFleet ? ProcessColumns.fleet : ProcessColumns.all).map(\.width)
         }
         let fixed = declared.reduce(0, +) + declared.count - 1
         return declared.map { $0 == 0 ? max(width - fixed, 4) : $0 }

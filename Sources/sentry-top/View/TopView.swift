@@ -4,7 +4,7 @@ import SentryCore
 /// frame's text instead of a terminal.
 enum TopView {
     static func render(_ state: TopState, _ data: TopData, width: Int, height: Int) -> Frame {
-        let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs)
+        let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs, isFleet: state.showsFleet)
         var frame = Frame(width: layout.width, height: layout.height)
         if state.overlay == .help {
             HelpView.render(into: &frame)
@@ -30,9 +30,6 @@ enum TopView {
                     NodeColumns.all, rows: state.visibleNodes(in: data),
                     emptyReason: state.filter.isEmpty ? "No nodes to show." : "No node matches the filter.",
                     cursor: state.nodeCursor, isExported: { _ in true }, state: state, layout: layout, into: &frame)
-            } else if state.node == nil, state.timeline != nil {
-                renderUnavailable(
-                    "Choose a node on the Nodes tab (5, then Enter), or start with --instance.", layout: layout, into: &frame)
             } else if state.tab == .containers {
                 let emptyReason =
                     data.containersPending ? "Containers are read at the next refresh."
@@ -42,7 +39,7 @@ enum TopView {
                     cursor: state.containerCursor, isExported: { _ in true }, state: state, layout: layout, into: &frame)
             } else {
                 renderTable(
-                    ProcessColumns.all, rows: state.visibleProcesses(in: data),
+                    state.processColumns, rows: state.visibleProcesses(in: data),
                     emptyReason: state.filter.isEmpty ? "No processes to show." : "No process matches the filter.",
                     cursor: state.processCursor, isExported: \.isExported, state: state, layout: layout, into: &frame)
             }
@@ -74,6 +71,8 @@ enum TopView {
         var mode: [String] = []
         if let focus = state.containerFocus {
             mode.append("container \(focus.prefix(12)) (Esc: back)")
+        } else if state.showsFleet, state.tab != .nodes {
+            mode.append("the fleet's top \(state.tab == .containers ? "containers" : "processes") (5: nodes)")
         } else if state.showsProcesses {
             mode.append(state.showsAllProcesses ? "all processes" : "exported set")
         }

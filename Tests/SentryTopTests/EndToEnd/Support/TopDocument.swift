@@ -18,11 +18,28 @@ struct TopDocument {
         let ranks: [String: Int]
         /// Exported in no list (held after it left them all).
         let held: Bool
+        /// In the fleet view: the node.
+        let instance: String?
+    }
+
+    /// A row of the Nodes list (`--prometheus` without `--instance`).
+    struct Node: Equatable {
+        let instance: String
+        let up: Bool?
+        let cpuPercent: Double?
+        let residentBytes: Double?
+        let processCount: Int?
     }
 
     let source: String
     let topN: Int?
     let processes: [Process]
+    /// When the scan shown started (remote sources), the instant shown (Prometheus), why there
+    /// are no rows, and the nodes (Prometheus).
+    let scanTime: Double?
+    let instant: Double?
+    let unavailable: String?
+    let nodes: [Node]?
 
     init(_ line: Substring) throws {
         guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -33,6 +50,14 @@ struct TopDocument {
         }
         self.source = source
         topN = object["top_n"] as? Int
+        scanTime = object["scan_time"] as? Double
+        instant = object["instant"] as? Double
+        unavailable = object["unavailable"] as? String
+        nodes = (object["nodes"] as? [[String: Any]])?.map { node in
+            Node(
+                instance: node["instance"] as? String ?? "", up: node["up"] as? Bool, cpuPercent: node["cpu_percent"] as? Double,
+                residentBytes: node["resident_bytes"] as? Double, processCount: node["process_count"] as? Int)
+        }
         processes = try rows.map { row in
             guard let pid = row["pid"] as? Int, let name = row["name"] as? String,
                 let ranks = row["ranks"] as? [String: Any]
@@ -44,7 +69,8 @@ struct TopDocument {
                 childrenCPUPercent: row["children_cpu_percent"] as? Double,
                 residentBytes: row["resident_bytes"] as? Double,
                 ioBytesPerSecond: read.flatMap { read in write.map { read + $0 } },
-                ranks: ranks.compactMapValues { $0 as? Int }, held: row["held"] as? Bool ?? false)
+                ranks: ranks.compactMapValues { $0 as? Int }, held: row["held"] as? Bool ?? false,
+                instance: row["instance"] as? String)
         }
     }
 
