@@ -51,9 +51,10 @@ let package = Package(
     targets: [
         // MARK: - Targets
 
-        /// Scanning /proc, rates, Top N selection, user and container resolution, exposition.
-        /// Depends on nothing but the C library, so both programs share exactly one collector.
-        .target(name: "SentryCore", dependencies: ["CMalloc"], swiftSettings: functionSections),
+        /// Scanning /proc, rates, Top N selection, user and container resolution, exposition,
+        /// and the configuration files' YAML. Depends on nothing but the C library and libyaml,
+        /// so both programs share exactly one collector.
+        .target(name: "SentryCore", dependencies: ["CMalloc", "CYAML"], swiftSettings: functionSections),
 
         /// glibc's `malloc.h`, which the Glibc module leaves out (for `HeapTuning`).
         .systemLibrary(name: "CMalloc"),
@@ -64,7 +65,7 @@ let package = Package(
         /// libxcrypt, to verify the bcrypt hashes of `--web.config.file`'s basic_auth_users.
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
-        /// libyaml, to read `--web.config.file`.
+        /// libyaml, to read `--web.config.file` and `--http.config.file`.
         .systemLibrary(name: "CYAML", providers: [.apt(["libyaml-dev"])]),
 
         .executableTarget(
@@ -98,7 +99,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 "CCrypt",
-                "CYAML",
             ],
             swiftSettings: functionSections,
             linkerSettings: leanReleaseLink

@@ -1,6 +1,7 @@
 import CCrypt
 import FoundationEssentials
 import NIOConcurrencyHelpers
+import SentryCore
 
 /// Checks HTTP basic-auth credentials against `basic_auth_users` (bcrypt hashes, as the
 /// exporter-toolkit stores them), with libxcrypt's `crypt_rn`.
@@ -31,16 +32,16 @@ final class BasicAuthenticator: Sendable {
     private let verified = NIOLockedValueBox([String: String]())
 
     /// Fails when a hash is not a bcrypt hash libxcrypt can use.
-    init(users: [String: String]) throws(WebConfigurationError) {
+    init(users: [String: String]) throws(ConfigurationError) {
         for (user, hash) in users.sorted(by: { $0.key < $1.key }) {
             let isBcrypt = ["$2a$", "$2b$", "$2y$"].contains { hash.hasPrefix($0) }
             guard isBcrypt, Self.crypt("", setting: hash) != nil else {
-                throw WebConfigurationError(
+                throw ConfigurationError(
                     "basic_auth_users: the password of '\(user)' is not a bcrypt hash (make one with: htpasswd -nBC 10 \"\" | tr -d ':\\n')")
             }
         }
         guard let setting = Self.randomSetting(prefix: "$6$", cost: 1000) else {
-            throw WebConfigurationError("basic_auth_users: libcrypt cannot draw a salt")
+            throw ConfigurationError("basic_auth_users: libcrypt cannot draw a salt")
         }
         hashes = users
         digestSetting = setting

@@ -147,7 +147,7 @@ struct SentryExporter: ParsableCommand {
         }
         do {
             try command.run()
-        } catch let error as ConfigurationError {
+        } catch let error as StartupError {
             writeToStandardError("sentry-exporter: error: \(error.message)")
             Glibc.exit(2)
         } catch {
@@ -167,7 +167,7 @@ struct SentryExporter: ParsableCommand {
         do {
             collector = try Collector(configuration: configuration)
         } catch {
-            throw ConfigurationError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
+            throw StartupError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
         }
 
         let store = ExpositionStore()
@@ -182,7 +182,7 @@ struct SentryExporter: ParsableCommand {
                 address: listenAddress, telemetryPath: telemetryPath, store: store, limits: httpLimits,
                 security: security, group: group)
         } catch {
-            throw ConfigurationError(message: "cannot listen on '--web.listen-address' \(listenAddress): \(error)")
+            throw StartupError(message: "cannot listen on '--web.listen-address' \(listenAddress): \(error)")
         }
         let address = ListenAddress(host: listenAddress.host, port: server.boundPort)
         logger.info(
@@ -208,12 +208,12 @@ struct SentryExporter: ParsableCommand {
         // the last channels finish closing only makes NIO print errors about a stopped loop.
     }
 
-    private func loadWebSecurity() throws(ConfigurationError) -> WebSecurity {
+    private func loadWebSecurity() throws(StartupError) -> WebSecurity {
         guard let webConfigFile else { return .none }
         do {
             return try WebSecurity(WebConfiguration.load(path: webConfigFile))
         } catch {
-            throw ConfigurationError(message: "invalid '--web.config.file': \(error.message)")
+            throw StartupError(message: "invalid '--web.config.file': \(error.message)")
         }
     }
 
@@ -233,7 +233,7 @@ struct SentryExporter: ParsableCommand {
 
 /// A problem with a flag's value found only when acting on it (a path that does not exist, an
 /// address in use), reported like a parse error with exit code 2.
-struct ConfigurationError: Error {
+struct StartupError: Error {
     let message: String
 }
 

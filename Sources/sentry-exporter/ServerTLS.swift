@@ -2,6 +2,7 @@ import Glibc
 import NIOCore
 import NIOSSL
 import NIOTLS
+import SentryCore
 
 /// The exporter's TLS, built once at start-up from `tls_server_config`: the context every
 /// connection's `NIOSSLServerHandler` shares, and the client-certificate policy.
@@ -12,30 +13,30 @@ struct ServerTLS {
 
     /// Loads the certificate, key and client CA, and checks that they fit together (BoringSSL
     /// refuses a key that does not match the certificate). Nil when the section configures nothing.
-    init?(_ config: TLSServerConfig) throws(WebConfigurationError) {
+    init?(_ config: TLSServerConfig) throws(ConfigurationError) {
         guard !config.isEmpty else { return nil }
         guard let certificate = config.certificate else {
-            throw WebConfigurationError("tls_server_config: missing cert_file (or cert)")
+            throw ConfigurationError("tls_server_config: missing cert_file (or cert)")
         }
         guard let privateKey = config.privateKey else {
-            throw WebConfigurationError("tls_server_config: missing key_file (or key)")
+            throw ConfigurationError("tls_server_config: missing key_file (or key)")
         }
         if config.clientCA != nil && config.clientAuthType == .noClientCert {
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "tls_server_config: client_ca_file is set but client_auth_type is NoClientCert: set it to RequireAndVerifyClientCert")
         }
         if config.clientAuthType.verifiesCertificate && config.clientCA == nil {
             // Go would verify against the system's public CAs, which lets in anyone with any
             // public certificate: refused rather than copied.
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "tls_server_config: client_auth_type \(config.clientAuthType.rawValue) needs client_ca_file (or client_ca)")
         }
         if !config.clientAllowedSANs.isEmpty && !config.clientAuthType.requiresCertificate {
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "tls_server_config: client_allowed_sans needs client_auth_type RequireAndVerifyClientCert or RequireAnyClientCert")
         }
         guard config.minVersion <= config.maxVersion else {
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "tls_server_config: min_version \(config.minVersion.rawValue) is above max_version \(config.maxVersion.rawValue)")
         }
 
@@ -62,7 +63,7 @@ struct ServerTLS {
         do {
             context = try NIOSSLContext(configuration: tls)
         } catch {
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "tls_server_config: cannot use the certificate with the key (is it the certificate's key?): \(error)")
         }
         clientAuthType = config.clientAuthType
@@ -81,7 +82,7 @@ struct ServerTLS {
         return clientAllowedSANs.isEmpty ? [handler] : [handler, ClientSANCheck(allowed: clientAllowedSANs)]
     }
 
-    private static func certificates(_ source: TLSServerConfig.Source, what: String) throws(WebConfigurationError)
+    private static func certificates(_ source: TLSServerConfig.Source, what: String) throws(ConfigurationError)
         -> [NIOSSLCertificate]
     {
         try checkReadable(source, what: what)
@@ -92,15 +93,15 @@ struct ServerTLS {
             case .inline(let text): certificates = try NIOSSLCertificate.fromPEMBytes(Array(text.utf8))
             }
         } catch {
-            throw WebConfigurationError("tls_server_config: no valid PEM certificate in \(source.name(what)) (\(error))")
+            throw ConfigurationError("tls_server_config: no valid PEM certificate in \(source.name(what)) (\(error))")
         }
         guard !certificates.isEmpty else {
-            throw WebConfigurationError("tls_server_config: no PEM certificate in \(source.name(what))")
+            throw ConfigurationError("tls_server_config: no PEM certificate in \(source.name(what))")
         }
         return certificates
     }
 
-    private static func privateKey(_ source: TLSServerConfig.Source) throws(WebConfigurationError) -> NIOSSLPrivateKey {
+    private static func privateKey(_ source: TLSServerConfig.Source) throws(ConfigurationError) -> NIOSSLPrivateKey {
         try checkReadable(source, what: "key")
         do {
             switch source {
@@ -108,26 +109,26 @@ struct ServerTLS {
             case .inline(let text): return try NIOSSLPrivateKey(bytes: Array(text.utf8), format: .pem)
             }
         } catch {
-            throw WebConfigurationError("tls_server_config: no valid PEM private key in \(source.name("key")) (\(error))")
+            throw ConfigurationError("tls_server_config: no valid PEM private key in \(source.name("key")) (\(error))")
         }
     }
 
     /// The values of Go's `names` in `table`, failing on the first unknown one.
     private static func look<Value>(up names: [String], in table: [String: Value], what: String)
-        throws(WebConfigurationError) -> [Value]
+        throws(ConfigurationError) -> [Value]
     {
-        try names.map { name throws(WebConfigurationError) in
+        try names.map { name throws(ConfigurationError) in
             guard let value = table[name] else {
-                throw WebConfigurationError(
+                throw ConfigurationError(
                     "tls_server_config: unknown \(what) '\(name)': expected one of \(table.keys.sorted().joined(separator: ", "))")
             }
             return value
         }
     }
 
-    private static func checkReadable(_ source: TLSServerConfig.Source, what: String) throws(WebConfigurationError) {
+    private static func checkReadable(_ source: TLSServerConfig.Source, what: String) throws(ConfigurationError) {
         if case .file(let path) = source, let problem = unreadable(path) {
-            throw WebConfigurationError("tls_server_config: cannot read \(source.name(what)): \(problem)")
+            throw ConfigurationError("tls_server_config: cannot read \(source.name(what)): \(problem)")
         }
     }
 

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import Glibc
+import SentryCore
 
 /// The file of `--web.config.file`, in the format of the Prometheus exporter-toolkit, so that
 /// operators reuse the file they already give node_exporter: TLS (`tls_server_config`), extra
@@ -13,9 +13,9 @@ struct WebConfiguration {
     /// User name → bcrypt hash.
     var basicAuthUsers: [String: String] = [:]
 
-    init(_ root: YAMLSection) throws(WebConfigurationError) {
+    init(_ root: YAMLSection) throws(ConfigurationError) {
         if root.value("rate_limit") != nil {
-            throw WebConfigurationError("rate_limit is not supported by sentry-exporter (connections are bounded by --web.max-connections)")
+            throw ConfigurationError("rate_limit is not supported by sentry-exporter (connections are bounded by --web.max-connections)")
         }
         tlsServerConfig = try root.section("tls_server_config", keys: TLSServerConfig.keys).map(TLSServerConfig.init)
         httpServerConfig = try root.section("http_server_config", keys: HTTPServerConfig.keys).map(HTTPServerConfig.init)
@@ -26,34 +26,17 @@ struct WebConfiguration {
 
     /// Reads and checks the file at `path`. Relative file names in it are taken from the file's
     /// directory, as the toolkit does.
-    static func load(path: String) throws(WebConfigurationError) -> WebConfiguration {
-        if let problem = unreadable(path) { throw WebConfigurationError("cannot read \(path): \(problem)") }
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw WebConfigurationError("cannot read \(path)")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw WebConfigurationError("\(path): not UTF-8 text")
-        }
+    static func load(path: String) throws(ConfigurationError) -> WebConfiguration {
+        let file = try YAMLSection.load(path: path, keys: keys)
         var configuration: WebConfiguration
         do {
-            // An empty file (no YAML node) configures nothing, as for the toolkit.
-            configuration = try WebConfiguration(YAMLSection(YAMLNode.parse(text), path: "", keys: keys))
-        } catch let error as WebConfigurationError {
-            throw WebConfigurationError("\(path): \(error.message)")
-        } catch let error as YAMLError {
-            throw WebConfigurationError("\(path): not valid YAML: \(error)")
+            configuration = try WebConfiguration(file.root)
         } catch {
-            throw WebConfigurationError("\(path): \(error)")
+            throw ConfigurationError("\(path): \(error.message)")
         }
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        configuration.tlsServerConfig?.resolveFiles(relativeTo: directory.isEmpty ? "/" : directory)
+        configuration.tlsServerConfig?.resolveFiles(relativeTo: file.directory)
         return configuration
     }
-}
-
-/// Why the file at `path` cannot be read (its `errno` text), or nil when it can.
-func unreadable(_ path: String) -> String? {
-    access(path, R_OK) == 0 ? nil : String(cString: strerror(errno))
 }
 
 /// `tls_server_config`. All empty means no TLS (the toolkit's rule), so a file may hold only
@@ -83,8 +66,8 @@ struct TLSServerConfig {
         "curve_preferences",
     ]
 
-    init(_ section: YAMLSection) throws(WebConfigurationError) {
-        func source(inline: String, file: String) throws(WebConfigurationError) -> Source? {
+    init(_ section: YAMLSection) throws(ConfigurationError) {
+        func source(inline: String, file: String) throws(ConfigurationError) -> Source? {
             let text = try section.string(inline) ?? ""
             let path = try section.string(file) ?? ""
             switch (text.isEmpty, path.isEmpty) {
@@ -92,7 +75,7 @@ struct TLSServerConfig {
             case (false, true): return .inline(text)
             case (true, false): return .file(path)
             case (false, false):
-                throw WebConfigurationError("tls_server_config: give either \(inline) or \(file), not both")
+                throw ConfigurationError("tls_server_config: give either \(inline) or \(file), not both")
             }
         }
         certificate = try source(inline: "cert", file: "cert_file")
@@ -116,7 +99,7 @@ struct TLSServerConfig {
 
     fileprivate mutating func resolveFiles(relativeTo directory: String) {
         func resolve(_ source: inout Source?) {
-            if case .file(let path)? = source, !path.hasPrefix("/") { source = .file(directory + "/" + path) }
+            if case .file(let path)? = source { source = .file(YAMLSection.resolve(path, relativeTo: directory)) }
         }
         resolve(&certificate)
         resolve(&privateKey)
@@ -132,13 +115,13 @@ enum ClientAuthType: String, CaseIterable {
     case verifyClientCertIfGiven = "VerifyClientCertIfGiven"
     case requireAndVerifyClientCert = "RequireAndVerifyClientCert"
 
-    init(name: String) throws(WebConfigurationError) {
+    init(name: String) throws(ConfigurationError) {
         switch name {
         case "": self = .noClientCert
         case "RequireClientCert": self = .requireAnyClientCert  // the toolkit's older name
         default:
             guard let value = ClientAuthType(rawValue: name) else {
-                throw WebConfigurationError(
+                throw ConfigurationError(
                     "invalid client_auth_type '\(name)': expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             self = value
@@ -158,9 +141,9 @@ enum TLSVersionName: String, CaseIterable, Comparable {
     case tls12 = "TLS12"
     case tls13 = "TLS13"
 
-    init(name: String) throws(WebConfigurationError) {
+    init(name: String) throws(ConfigurationError) {
         guard let value = TLSVersionName(rawValue: name) else {
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "invalid TLS version '\(name)': expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self = value
@@ -184,126 +167,20 @@ struct HTTPServerConfig {
 
     static let keys = ["headers", "http2"]
 
-    init(_ section: YAMLSection) throws(WebConfigurationError) {
+    init(_ section: YAMLSection) throws(ConfigurationError) {
         // Accepted for compatibility: the exporter speaks HTTP/1.1 only, which every Prometheus
         // scrapes with.
         _ = try section.bool("http2")
         let given = try section.stringMap("headers")
         for name in given.keys where !Self.allowedHeaders.contains(name) {
-            throw WebConfigurationError(
+            throw ConfigurationError(
                 "http_server_config: header '\(name)' is not allowed: expected one of \(Self.allowedHeaders.joined(separator: ", "))")
         }
         headers = Self.allowedHeaders.compactMap { name in
             given[name].flatMap { $0.isEmpty ? nil : (name, $0) }
         }
         for (name, value) in headers where value.contains(where: { $0 == "\r" || $0 == "\n" }) {
-            throw WebConfigurationError("http_server_config: header '\(name)' has a line break in its value")
+            throw ConfigurationError("http_server_config: header '\(name)' has a line break in its value")
         }
-    }
-}
-
-/// A problem in `--web.config.file`: reported at start-up, exit code 2.
-struct WebConfigurationError: Error, CustomStringConvertible {
-    let message: String
-
-    init(_ message: String) {
-        self.message = message
-    }
-
-    var description: String { message }
-}
-
-/// One mapping of the file, read key by key, with errors that name the key.
-struct YAMLSection {
-    private let entries: [(key: String, value: YAMLNode)]
-    /// The keys leading here, e.g. `http_server_config.headers`; empty at the top.
-    private let path: String
-
-    /// Refuses keys outside `keys` (the toolkit decodes with `UnmarshalStrict`, which refuses
-    /// them too) and keys given twice. An absent or null node is an empty section.
-    init(_ node: YAMLNode?, path: String, keys: [String]) throws(WebConfigurationError) {
-        self.path = path
-        switch node {
-        case .mapping(let entries)?:
-            self.entries = entries
-        case let node? where !Self.isNull(node):
-            throw WebConfigurationError("\(path.isEmpty ? "top level" : path): expected a mapping")
-        default:
-            entries = []
-        }
-        var seen = Set<String>()
-        for (key, _) in entries {
-            guard keys.contains(key) else {
-                throw WebConfigurationError(
-                    "unknown key '\(key)'\(path.isEmpty ? "" : " in \(path)"): expected one of \(keys.sorted().joined(separator: ", "))")
-            }
-            guard seen.insert(key).inserted else { throw WebConfigurationError("\(place(key)): given twice") }
-        }
-    }
-
-    /// The value of `key`; nil when absent or null (`~`, `null` or nothing).
-    func value(_ key: String) -> YAMLNode? {
-        entries.first { $0.key == key }.map(\.value).flatMap { Self.isNull($0) ? nil : $0 }
-    }
-
-    func string(_ key: String) throws(WebConfigurationError) -> String? {
-        switch value(key) {
-        case nil: return nil
-        case .scalar(let text)?: return text
-        default: throw WebConfigurationError("\(place(key)): expected a string")
-        }
-    }
-
-    func bool(_ key: String) throws(WebConfigurationError) -> Bool? {
-        guard let text = try string(key) else { return nil }
-        switch text.lowercased() {
-        case "true": return true
-        case "false": return false
-        default: throw WebConfigurationError("\(place(key)): expected true or false, not '\(text)'")
-        }
-    }
-
-    /// A list of strings; empty when absent.
-    func strings(_ key: String) throws(WebConfigurationError) -> [String] {
-        switch value(key) {
-        case nil: return []
-        case .sequence(let items)?:
-            return try items.map { item throws(WebConfigurationError) in
-                guard case .scalar(let text) = item else { throw WebConfigurationError("\(place(key)): expected a list of strings") }
-                return text
-            }
-        default: throw WebConfigurationError("\(place(key)): expected a list of strings")
-        }
-    }
-
-    /// A mapping of names to strings; empty when absent.
-    func stringMap(_ key: String) throws(WebConfigurationError) -> [String: String] {
-        guard let node = value(key) else { return [:] }
-        guard case .mapping(let entries) = node else {
-            throw WebConfigurationError("\(place(key)): expected a mapping of names to strings")
-        }
-        var map: [String: String] = [:]
-        for (name, value) in entries {
-            guard case .scalar(let text) = value else {
-                throw WebConfigurationError("\(place(key)).\(name): expected a string")
-            }
-            guard map.updateValue(text, forKey: name) == nil else {
-                throw WebConfigurationError("\(place(key)).\(name): given twice")
-            }
-        }
-        return map
-    }
-
-    /// The mapping under `key`, whose keys must be among `keys`; nil when absent.
-    func section(_ key: String, keys: [String]) throws(WebConfigurationError) -> YAMLSection? {
-        guard let node = value(key) else { return nil }
-        return try YAMLSection(node, path: place(key), keys: keys)
-    }
-
-    private func place(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    private static func isNull(_ node: YAMLNode) -> Bool {
-        guard case .scalar(let text) = node else { return false }
-        return text.isEmpty || text == "~" || text.lowercased() == "null"
     }
 }

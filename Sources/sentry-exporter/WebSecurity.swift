@@ -1,4 +1,5 @@
 import NIOPosix
+import SentryCore
 
 /// What `--web.config.file` asks of every connection, ready to use: TLS, basic auth (with the
 /// thread that runs bcrypt checks, so they never stall the event loop) and extra response headers.
@@ -13,8 +14,8 @@ struct WebSecurity {
     static let none = WebSecurity()
 
     /// Builds everything the file configures, failing on the first problem.
-    init(_ configuration: WebConfiguration) throws(WebConfigurationError) {
-        tls = try configuration.tlsServerConfig.flatMap { config throws(WebConfigurationError) in try ServerTLS(config) }
+    init(_ configuration: WebConfiguration) throws(ConfigurationError) {
+        tls = try configuration.tlsServerConfig.flatMap { config throws(ConfigurationError) in try ServerTLS(config) }
         if !configuration.basicAuthUsers.isEmpty {
             authenticator = try BasicAuthenticator(users: configuration.basicAuthUsers)
             // One thread: bcrypt checks of bad guesses queue there, and cost at most one core.

@@ -94,6 +94,13 @@ struct SentryTop: ParsableCommand {
             valueName: "time"))
     var at: String?
 
+    @Option(
+        name: .customLong("http.config.file"),
+        help: ArgumentHelp(
+            "With --prometheus: Prometheus's HTTP client configuration (basic_auth, authorization, tls_config, http_headers), as promtool takes it.",
+            valueName: "file"))
+    var httpConfigFile: String?
+
     @Option(help: ArgumentHelp("With --prometheus: seconds the time keys step by (default: the node's stored scan interval).", valueName: "seconds"))
     var step: Double?
 
@@ -137,13 +144,16 @@ struct SentryTop: ParsableCommand {
             throw ValidationError("invalid value '\(prometheus)' for '--prometheus': \(problem)")
         }
         if prometheus == nil {
-            for (flag, given) in [("--instance", instance != nil), ("--selector", selector != nil), ("--at", at != nil), ("--step", step != nil)]
-            where given {
+            for (flag, given) in [
+                ("--instance", instance != nil), ("--selector", selector != nil), ("--at", at != nil), ("--step", step != nil),
+                ("--http.config.file", httpConfigFile != nil),
+            ] where given {
                 throw ValidationError("\(flag) needs --prometheus")
             }
         }
         _ = try matchers
         _ = try startInstant
+        _ = try httpAccess
         if let step, !(step >= 1 && step <= 86_400) {
             throw ValidationError("invalid value '\(step)' for '--step': expected 1 to 86400 seconds")
         }
@@ -154,6 +164,14 @@ struct SentryTop: ParsableCommand {
         get throws {
             guard let selector else { return .none }
             do { return try LabelMatchers(parsing: selector) } catch { throw ValidationError("invalid value for '--selector': \(error)") }
+        }
+    }
+
+    /// `--http.config.file`, read and checked (no file: no credentials, the system's TLS roots).
+    var httpAccess: HTTPAccess {
+        get throws {
+            guard let httpConfigFile else { return HTTPAccess() }
+            do { return try HTTPAccess(file: httpConfigFile) } catch { throw ValidationError("--http.config.file: \(error)") }
         }
     }
 
@@ -215,7 +233,7 @@ struct SentryTop: ParsableCommand {
         }
         if let prometheus {
             return PrometheusSource(
-                api: PrometheusAPI(baseURL: prometheus, access: HTTPAccess()), matchers: try matchers,
+                api: PrometheusAPI(baseURL: prometheus, access: try httpAccess), matchers: try matchers,
                 fleetCount: try effectiveTopN)
         }
         do {

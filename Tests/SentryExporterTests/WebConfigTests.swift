@@ -6,55 +6,6 @@ import Testing
 /// exporter's BoringSSL and libxcrypt).
 @Suite("Web configuration file", .timeLimit(.minutes(3)))
 struct WebConfigTests {
-    /// A CA, a server certificate for 127.0.0.1, client certificates signed by the CA (with the
-    /// subject alternative names given) and one self-signed, in one temporary directory.
-    final class Certificates: Sendable {
-        let directory: TemporaryDirectory
-
-        init() async throws {
-            try Tools.require(Tools.openssl, hint: "apt-get install openssl")
-            directory = try TemporaryDirectory("web-config")
-            try await selfSigned("ca", subject: "/CN=proc-sentry test CA")
-            try await selfSigned("server", subject: "/CN=localhost", extensions: "subjectAltName=IP:127.0.0.1")
-            try await signed("prometheus", san: "DNS:prometheus.example")
-            try await signed("intruder", san: "DNS:intruder.example")
-            try await selfSigned("rogue", subject: "/CN=prometheus")
-        }
-
-        func path(_ name: String) -> String { directory.path(name) }
-
-        private func selfSigned(_ name: String, subject: String, extensions: String? = nil) async throws {
-            try await openssl(
-                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", subject,
-                 "-keyout", path("\(name).key"), "-out", path("\(name).crt")]
-                    + (extensions.map { ["-addext", $0] } ?? []))
-        }
-
-        private func signed(_ name: String, san: String) async throws {
-            try await openssl(
-                ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=\(name)", "-addext", "subjectAltName=\(san)",
-                 "-keyout", path("\(name).key"), "-out", path("\(name).csr")])
-            try await openssl(
-                ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                 "-CAcreateserial", "-days", "1", "-copy_extensions", "copy", "-out", path("\(name).crt")])
-        }
-
-        private func openssl(_ arguments: [String]) async throws {
-            let result = try await runCommand(Tools.openssl, arguments)
-            guard result.status == 0 else { throw HarnessError("openssl \(arguments): \(result.stderrText)") }
-        }
-
-        deinit { directory.remove() }
-    }
-
-    /// A bcrypt hash of `password` at `cost` (10 in the toolkit's documentation).
-    static func bcrypt(_ password: String, cost: Int = 10) async throws -> String {
-        try Tools.require(Tools.htpasswd, hint: "apt-get install apache2-utils")
-        let result = try await runCommand(Tools.htpasswd, ["-nbBC", String(cost), "", password])
-        guard result.status == 0 else { throw HarnessError("htpasswd: \(result.stderrText)") }
-        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).trimmingPrefix(":").description
-    }
-
     /// What curl got: its exit status (0: an HTTP response arrived) and the HTTP status.
     struct Outcome: CustomStringConvertible {
         let curlStatus: Int32?
@@ -86,7 +37,7 @@ struct WebConfigTests {
 
     @Test("TLS with basic auth: no credentials 401, wrong password 401, right password 200, plain HTTP refused")
     func tlsWithBasicAuth() async throws {
-        let certificates = try await Certificates()
+        let certificates = try await TestCertificates()
         let yaml = """
             tls_server_config:
               cert_file: server.crt
@@ -95,8 +46,8 @@ struct WebConfigTests {
               headers:
                 X-Content-Type-Options: nosniff
             basic_auth_users:
-              alice: \(try await Self.bcrypt("correct horse"))
-              bob: \(try await Self.bcrypt("battery staple"))
+              alice: \(try await bcryptHash("correct horse"))
+              bob: \(try await bcryptHash("battery staple"))
             """
         let exporter = try await Self.startExporter(yaml, in: certificates.directory)
         defer { exporter.stop() }
@@ -131,7 +82,7 @@ struct WebConfigTests {
         let directory = try TemporaryDirectory("web-config")
         defer { directory.remove() }
         let exporter = try await Self.startExporter(
-            "basic_auth_users:\n  alice: \(try await Self.bcrypt("s3cret"))\n", in: directory)
+            "basic_auth_users:\n  alice: \(try await bcryptHash("s3cret"))\n", in: directory)
         defer { exporter.stop() }
         #expect(try await Self.request(exporter.metricsURL).httpStatus == 401)
         #expect(try await Self.request(exporter.metricsURL, ["-u", "alice:wrong"]).httpStatus == 401)
@@ -149,7 +100,7 @@ struct WebConfigTests {
         let directory = try TemporaryDirectory("web-config")
         defer { directory.remove() }
         // Cost 14: each check takes most of a second, and checks run one at a time.
-        let yaml = "basic_auth_users:\n  alice: \(try await Self.bcrypt("right", cost: 14))\n"
+        let yaml = "basic_auth_users:\n  alice: \(try await bcryptHash("right", cost: 14))\n"
         let exporter = try await Self.startExporter(yaml, in: directory, arguments: ["--web.max-connections", "3"])
         defer { exporter.stop() }
 
@@ -189,7 +140,7 @@ struct WebConfigTests {
 
     @Test("mTLS: no client certificate, a self-signed one or one without an allowed SAN is refused")
     func mutualTLS() async throws {
-        let certificates = try await Certificates()
+        let certificates = try await TestCertificates()
         let yaml = """
             tls_server_config:
               cert_file: server.crt
@@ -265,7 +216,7 @@ struct WebConfigTests {
 
     @Test("A bad configuration exits 2 with one line saying what is wrong", arguments: badConfigurations)
     func badConfigurationExitsTwo(_ bad: BadConfiguration) async throws {
-        let certificates = try await Certificates()
+        let certificates = try await TestCertificates()
         try certificates.directory.write("web.yml", bad.yaml)
         let result = try await ExporterProcess.run(
             ["--web.listen-address", "127.0.0.1:0", "--web.config.file", certificates.path("web.yml")],

@@ -41,8 +41,9 @@ public func startPrometheus(
             _ = try await poll(timeout: .seconds(30), interval: .milliseconds(200), "Prometheus to be ready") { () -> Bool? in
                 if prometheus.hasExited { throw HarnessError("prometheus exited: \(prometheus.stderrText.suffix(2000))") }
                 let ready = try? await curl("http://127.0.0.1:\(port)/-/ready")
-                // 401 from one that requires credentials (--web.config.file): up, too.
-                return ready.map { $0.status == 200 || $0.status == 401 } == true ? true : nil
+                // 401 from one that requires credentials and 400 (plain HTTP) from one that
+                // serves TLS (--web.config.file): up, too; 503 until ready.
+                return ready.map { [200, 400, 401].contains($0.status) } == true ? true : nil
             }
             return (prometheus, port)
         } catch {

@@ -3,6 +3,7 @@ import FoundationEssentials
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The query API of Prometheus and of the stores that serve the same one (Thanos, Mimir,
 /// VictoriaMetrics): instant queries by POST to `BASE/api/v1/query`, answered in JSON.
@@ -27,11 +28,13 @@ final class PrometheusAPI {
         self.access = access
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var configuration = HTTPClient.Configuration(
-            tlsConfiguration: access.tls, redirectConfiguration: .follow(max: 3, allowCycles: false),
+            tlsConfiguration: access.tls,
+            redirectConfiguration: access.followsRedirects ? .follow(max: 3, allowCycles: false) : .disallow,
             timeout: .init(connect: .seconds(5), read: .seconds(Self.timeout)))
         // An unreachable server is reported at once, not retried until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.dnsOverride = access.dnsOverride(for: self.baseURL)
+        configuration.httpVersion = access.usesHTTP2 ? .automatic : .http1Only
         client = HTTPClient(eventLoopGroup: group, configuration: configuration)
     }
 
@@ -122,7 +125,23 @@ final class PrometheusAPI {
             error.connectionErrors.first.map { describe($0.error) }
                 ?? (error.dnsAAAAError ?? error.dnsAError).map { "cannot resolve \(error.host): \($0)" } ?? "cannot connect"
         case let error as IOError: String(cString: strerror(error.errnoCode))
+        case NIOSSLError.handshakeFailed(.sslError(let stack)):
+            "TLS handshake failed: " + stack.map { describeTLS("\($0)") }.joined(separator: "; ")
+        case let error as NIOSSLExtraError where error == .failedToValidateHostname:
+            "TLS: the server's certificate is not for this host (see tls_config.server_name): \(error)"
         default: "\(error)"
+        }
+    }
+
+    /// BoringSSL's reason (`…:OPENSSL_internal:REASON at file:line`), with a hint for the
+    /// usual ones.
+    private static func describeTLS(_ text: String) -> String {
+        guard let start = text.firstRange(of: "OPENSSL_internal:")?.upperBound else { return text }
+        let reason = text[start...].prefix { $0 != " " }
+        return switch reason {
+        case "WRONG_VERSION_NUMBER": "\(reason) (the server does not speak TLS: an http:// URL?)"
+        case "CERTIFICATE_VERIFY_FAILED": "\(reason) (the server's certificate is not trusted: see tls_config.ca_file)"
+        default: String(reason)
         }
     }
 

@@ -5,8 +5,9 @@ import CYAML
 /// libyaml directly rather than Yams (which wraps the same parser): Yams needs Foundation, and
 /// Foundation statically linked made the exporter's binary 113 MB instead of 62 MB and its RSS
 /// 2.2 MiB larger (CoreFoundation initialises itself at start-up), measured in one run at K=3000.
-/// `--web.config.file` needs only mappings, lists and strings.
-indirect enum YAMLNode {
+/// The configuration files (`--web.config.file`, `--http.config.file`) need only mappings,
+/// lists and strings.
+public indirect enum YAMLNode: Sendable {
     case scalar(String)
     case sequence([YAMLNode])
     /// Keys in file order.
@@ -14,10 +15,10 @@ indirect enum YAMLNode {
 
     /// Nodes at most, counting each use of an alias: a few aliases of aliases can otherwise
     /// expand to billions of nodes ("billion laughs").
-    static let maximumNodes = 10_000
+    public static let maximumNodes = 10_000
 
     /// Parses the first document of `text`; nil when there is none (an empty file).
-    static func parse(_ text: String) throws(YAMLError) -> YAMLNode? {
+    public static func parse(_ text: String) throws(YAMLError) -> YAMLNode? {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { throw YAMLError("libyaml cannot start") }
         defer { yaml_parser_delete(&parser) }
@@ -78,8 +79,8 @@ indirect enum YAMLNode {
 }
 
 /// Text that is not YAML, with libyaml's account of where and why.
-struct YAMLError: Error, CustomStringConvertible {
-    let description: String
+public struct YAMLError: Error, CustomStringConvertible {
+    public let description: String
 
     init(_ description: String) {
         self.description = description
