@@ -68,7 +68,7 @@ struct PrometheusAccessTests {
         #expect(!wrongName.stdoutText.contains("builder"))
     }
 
-    @Test("a tenant header and a bearer token from files reach the server on every query")
+    @Test("a tenant header and a bearer token from files reach the server on every query; its warnings are reported")
     func headersReachTheServer() async throws {
         let directory = try TemporaryDirectory("headers")
         defer { directory.remove() }
@@ -85,7 +85,7 @@ struct PrometheusAccessTests {
                         self.rfile.read(int(self.headers.get('Content-Length', 0)))
                         with open(sys.argv[2], 'a') as log:
                             log.write(json.dumps({'path': self.path, 'headers': dict(self.headers)}) + '\\n')
-                        body = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
+                        body = b'{"status":"success","data":{"resultType":"vector","result":[]},"warnings":["result truncated by the limits"]}'
                         self.send_response(200)
                         self.send_header('Content-Type', 'application/json')
                         self.send_header('Content-Length', str(len(body)))
@@ -110,6 +110,8 @@ struct PrometheusAccessTests {
              "--batch", "--iterations", "2", "-d", "0.2"])
         #expect(result.status == 0, "\(result.stderrText)")
         #expect(result.stdoutText.contains("No proc-sentry exporter behind"), "\(result.stdoutText)")
+        // What the server says besides the data (a result cut by its limits) is reported.
+        #expect(result.stderrText.contains("Prometheus warns: result truncated by the limits"), "\(result.stderrText)")
 
         let requests = try String(contentsOfFile: directory.path("requests.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }

@@ -236,6 +236,17 @@ struct PrometheusTests {
             ["--prometheus", "http://127.0.0.1:\(port)", "--selector", #"{job=~"("}"#, "--batch", "--iterations", "1"])
         #expect(rejected.stderrText.contains("query rejected (HTTP 400)"), "\(rejected.stderrText)")
 
+        // A server whose limits refuse the query says why.
+        let limitedDirectory = try TemporaryDirectory("limited")
+        defer { limitedDirectory.remove() }
+        let history = StoredHistory()
+        let (limited, limitedPort) = try await StoredHistory.serve(
+            history, arguments: ["--query.max-samples=10"], in: limitedDirectory)
+        defer { limited.kill() }
+        let refused = try await SentryTopBinary.run(
+            ["--prometheus", "http://127.0.0.1:\(limitedPort)", "--at", String(Int(history.time(ofScan: 300))), "--batch"])
+        #expect(refused.stderrText.contains("query rejected (HTTP 422): query processing would load too many samples"), "\(refused.stderrText)")
+
         // In the terminal the error is on the status line and the interface stays.
         let top = try await InteractiveTop.start(["--prometheus", closed, "-d", "0.5"], firstFrame: { $0.text.contains("5 Nodes") })
         defer { top.close() }
