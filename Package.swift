@@ -24,7 +24,14 @@ let leanReleaseLink: [LinkerSetting] = [
         ["-use-ld=lld"] + (linksStatically ? ["-static-executable"] : [])
             + ["-Xlinker", "--symbol-ordering-file=\(symbolOrder)", "-Xlinker", "--no-warn-symbol-ordering"],
         .when(platforms: [.linux], configuration: .release))
-]
+] + (linksStatically ? [
+    // FoundationEssentials needs these archives for what the programs use of it (URL in
+    // AsyncHTTPClient, FileManager in SentryCore's configuration files), and a static link has
+    // no autolink entries of the toolchain's archives to name them.
+    .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
+    .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
+    .linkedLibrary("swiftSynchronization", .when(platforms: [.linux], configuration: .release)),
+] : [])
 
 /// Each function in its own section, so the symbol order above can move just the executed ones
 /// of our own modules (a module's other functions stay out of the pages the programs touch).
