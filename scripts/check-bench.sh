@@ -6,7 +6,8 @@
 #      same report in FILE;
 #   2. terminated mid-run, it leaves no process, tmux server or temporary file behind;
 #   3. `bench/churn.sh --quick --out FILE` exits 0 with figures for both of its quick workloads
-#      under both rules, the same report in FILE, and nothing left behind.
+#      under both rules, the same report in FILE, and nothing left behind;
+#   4. `bench/fleet.py` on a small fleet prints figures for both views and leaves nothing behind.
 # Optional tools (wrk, htop, process-exporter, ../shared/bench) may be absent: what the
 # benchmark skipped is printed, and is not a failure.
 set -euo pipefail
@@ -96,4 +97,12 @@ sleep 0.5
 remaining=$(ps -e -o sid=,pid=,comm= | awk -v sid="$churner" '$1 == sid { print $2 " " $3 }')
 [ -z "$remaining" ] || fail "bench/churn.sh left processes behind: $remaining"
 [ "$(churn_leftovers)" = "$churn_before" ] || fail "bench/churn.sh left temporary files behind"
+echo "check-bench: bench/fleet.py on a small fleet"
+python3 bench/fleet.py --nodes 3 --processes 20 --minutes 1 --runs 1 >"$work/fleet.md" 2>"$work/fleet-stderr" ||
+    { cat "$work/fleet-stderr" >&2; fail "bench/fleet.py exited non-zero"; }
+for view in "fleet (Nodes and top processes)" "one node"; do
+    grep -qE "^\| $(sed 's/[()]/\\&/g' <<<"$view") \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \|$" "$work/fleet.md" ||
+        fail "no figures for the $view in: $(cat "$work/fleet.md")"
+done
+ls -d /tmp/proc-sentry-fleet.* >/dev/null 2>&1 && fail "bench/fleet.py left its directory behind"
 echo "check-bench: OK"

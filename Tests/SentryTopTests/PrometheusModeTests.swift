@@ -62,9 +62,25 @@ struct PrometheusModeTests {
         let selectors = queries.nodes().matches(of: /\{[^}]*\}/).map { String($0.output) }
         #expect(selectors.count == 6)
         #expect(selectors.allSatisfy { $0.hasSuffix(#",job="ps"}"#) }, "\(selectors)")
-        let fleet = queries.fleet(count: 7)
-        #expect(fleet.contains("topk(7, "))
-        #expect(fleet.matches(of: /\{[^}]*\}/).allSatisfy { $0.output.hasSuffix(#",job="ps"}"#) })
+        let top = queries.fleetTop(count: 7)
+        #expect(top.components(separatedBy: "topk(7, ").count == 6)
+        #expect(top.matches(of: /\{[^}]*\}/).allSatisfy { $0.output.hasSuffix(#",job="ps"}"#) })
+
+        // The top lists' members, by node, named exactly: a selector per node.
+        let text = #"""
+            [{"metric":{"instance":"a:1","pid":"42"},"value":[1,"9"]},{"metric":{"instance":"a:1","pid":"7"},"value":[1,"8"]},
+             {"metric":{"instance":"b.x:1","pid":"42","container_id":""},"value":[1,"9"]},
+             {"metric":{"instance":"b.x:1","container_id":"c.1"},"value":[1,"9"]}]
+            """#
+        let members = FleetMembers(try JSONDecoder().decode([QueryResult.Series].self, from: Data(text.utf8)))
+        #expect(members.processes == ["a:1": ["42", "7"], "b.x:1": ["42"]])
+        #expect(members.containers == ["b.x:1": ["c.1"]])
+        #expect(queries.fleetSeries(members) == [
+            #"{__name__=~"proc_process_top_.+",instance="a:1",pid=~"42|7",job="ps"}"#,
+            #"{__name__=~"proc_process_top_.+",instance="b.x:1",pid=~"42",job="ps"}"#,
+            #"{__name__=~"proc_container_.+",instance="b.x:1",container_id=~"c\\.1",job="ps"}"#,
+        ].joined(separator: " or "))
+        #expect(queries.fleetSeries(FleetMembers([])) == nil)
     }
 
     @Test("answers: a vector, a matrix, a rejected query, refused credentials, not an API")

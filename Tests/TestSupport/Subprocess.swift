@@ -123,13 +123,15 @@ public final class ChildProcess: @unchecked Sendable {
     public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 
     /// True once the process has exited, even before Foundation has reaped it (a zombie counts).
+    ///
+    /// `stat` is read as bytes: a child may name itself with bytes that are not UTF-8.
     public var hasExited: Bool {
         guard process.isRunning else { return true }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
+        guard let stat = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/stat")),
+            let close = stat.lastIndex(of: UInt8(ascii: ")"))
         else { return true }
         let state = stat[stat.index(after: close)...].dropFirst().first
-        return state == "Z" || state == "X"
+        return state == UInt8(ascii: "Z") || state == UInt8(ascii: "X")
     }
 
     /// Sends `signal` if the process is still running.

@@ -102,23 +102,45 @@ struct ProcSentryQueries: Sendable {
         ].joined(separator: " or ")
     }
 
-    /// The per-process series of the fleet's top `count` processes by each list (own plus
-    /// children's CPU, resident memory, storage IO), and of its top `count` containers by CPU
-    /// and by memory: at most a few times `count` processes whatever the size of the fleet.
-    func fleet(count: Int) -> String {
-        let processFamilies = selector(#"__name__=~"proc_process_top_.+""#)
-        let topProcesses = [
+    /// The fleet's top `count` processes by each list (own plus children's CPU, resident
+    /// memory, storage IO) and top `count` containers by CPU and by memory: series whose
+    /// `instance` and `pid` or `container_id` labels name them (`FleetMembers`).
+    func fleetTop(count: Int) -> String {
+        [
             "topk(\(count), sum by (instance, pid) (\(selector(#"__name__=~"proc_process_top_(children_)?cpu_percent""#))))",
             "topk(\(count), \(selector(#"__name__="proc_process_top_memory_bytes""#)))",
             "topk(\(count), sum by (instance, pid) (\(selector(#"__name__=~"proc_process_top_io_(read|write)_bytes_per_second""#))))",
-        ].joined(separator: " or ")
-        let containerFamilies = selector(#"__name__=~"proc_container_.+""#)
-        let topContainers = [
             "topk(\(count), \(selector(#"__name__="proc_container_cpu_percent""#)))",
             "topk(\(count), \(selector(#"__name__="proc_container_memory_bytes""#)))",
         ].joined(separator: " or ")
-        return "(\(processFamilies) and on (instance, pid) (\(topProcesses)))"
-            + " or (\(containerFamilies) and on (instance, container_id) (\(topContainers)))"
+    }
+
+    /// Every series of `members`: a selector per node, naming its processes and containers,
+    /// so the server reads only their series (a join with `and on` would read every node's).
+    /// Nil when there are none.
+    func fleetSeries(_ members: FleetMembers) -> String? {
+        var selectors: [String] = []
+        for (instance, pids) in members.processes.sorted(by: { $0.key < $1.key }) {
+            selectors.append(
+                selector(#"__name__=~"proc_process_top_.+""#, Self.instanceMatcher(instance), "pid=~" + Self.alternation(pids.sorted())))
+        }
+        for (instance, ids) in members.containers.sorted(by: { $0.key < $1.key }) {
+            selectors.append(
+                selector(#"__name__=~"proc_container_.+""#, Self.instanceMatcher(instance), "container_id=~" + Self.alternation(ids.sorted())))
+        }
+        return selectors.isEmpty ? nil : selectors.joined(separator: " or ")
+    }
+
+    /// A quoted regular expression matching exactly `values`.
+    private static func alternation(_ values: [String]) -> String {
+        quoted(values.map { value in
+            var escaped = ""
+            for character in value {
+                if ".+*?()|[]{}^$\\".contains(character) { escaped.append("\\") }
+                escaped.append(character)
+            }
+            return escaped
+        }.joined(separator: "|"))
     }
 
     /// `{first, more…, --selector's}`.
@@ -142,5 +164,24 @@ struct ProcSentryQueries: Sendable {
             }
         }
         return result + "\""
+    }
+}
+
+/// The processes and containers of the fleet's top lists, by node (`ProcSentryQueries.fleetTop`).
+struct FleetMembers: Equatable, Sendable {
+    /// Instance → PIDs.
+    var processes: [String: Set<String>] = [:]
+    /// Instance → container IDs.
+    var containers: [String: Set<String>] = [:]
+
+    init(_ series: [QueryResult.Series]) {
+        for series in series {
+            guard let instance = series.metric["instance"] else { continue }
+            if let pid = series.metric["pid"] {
+                processes[instance, default: []].insert(pid)
+            } else if let id = series.metric["container_id"] {
+                containers[instance, default: []].insert(id)
+            }
+        }
     }
 }

@@ -59,22 +59,34 @@ final class PrometheusAPI {
 
     /// Evaluates `expression` at `time` (seconds since the epoch; nil for the server's now).
     func query(_ expression: String, at time: Double?) -> Result<QueryResult, SourceError> {
-        var form = [("query", expression)]
-        if let time { form.append(("time", Self.decimal(time))) }
-        queryCount += 1
-        let url = access.requestURL(baseURL + "/api/v1/query")
-        do {
-            var request = try HTTPClient.Request(url: url, method: .POST)
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.headers.add(name: "Accept", value: "application/json")
-            request.headers.add(name: "User-Agent", value: "sentry-top/\(SentryTop.version)")
-            for (name, value) in access.headers { request.headers.replaceOrAdd(name: name, value: value) }
-            request.body = .string(form.map { "\($0)=\(Self.formEncoded($1))" }.joined(separator: "&"))
-            let response = try client.execute(request: request, deadline: .now() + .seconds(Self.timeout)).wait()
-            let body = response.body.map { Array($0.readableBytesView) } ?? []
-            return Self.decode(status: response.status, body: body).mapError { SourceError(message: "\(baseURL): \($0)") }
-        } catch {
-            return .failure(SourceError(message: "\(baseURL): cannot query: \(Self.describe(error))"))
+        query([expression], at: time)[0]
+    }
+
+    /// Evaluates `expressions` at `time`, all at once (the server runs them side by side), and
+    /// returns their answers in the same order.
+    func query(_ expressions: [String], at time: Double?) -> [Result<QueryResult, SourceError>] {
+        let pending = expressions.map { expression -> Result<EventLoopFuture<HTTPClient.Response>, any Error> in
+            var form = [("query", expression)]
+            if let time { form.append(("time", Self.decimal(time))) }
+            queryCount += 1
+            return Result {
+                var request = try HTTPClient.Request(url: access.requestURL(baseURL + "/api/v1/query"), method: .POST)
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.headers.add(name: "Accept", value: "application/json")
+                request.headers.add(name: "User-Agent", value: "sentry-top/\(SentryTop.version)")
+                for (name, value) in access.headers { request.headers.replaceOrAdd(name: name, value: value) }
+                request.body = .string(form.map { "\($0)=\(Self.formEncoded($1))" }.joined(separator: "&"))
+                return client.execute(request: request, deadline: .now() + .seconds(Self.timeout))
+            }
+        }
+        return pending.map { future in
+            do {
+                let response = try future.get().wait()
+                let body = response.body.map { Array($0.readableBytesView) } ?? []
+                return Self.decode(status: response.status, body: body).mapError { SourceError(message: "\(baseURL): \($0)") }
+            } catch {
+                return .failure(SourceError(message: "\(baseURL): cannot query: \(Self.describe(error))"))
+            }
         }
     }
 

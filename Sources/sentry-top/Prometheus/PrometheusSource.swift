@@ -5,9 +5,10 @@ import SentryCore
 ///
 /// A node's frame is its exporter's series at the latest scrape before the instant, read back
 /// with the same `ExportedSnapshot` that attach mode reads a scrape with, so the rows, ranks and
-/// `CMI` markers are the ones Prometheus received. Each refresh is two queries (the nodes, then
-/// the open node or the fleet's top processes), and one more when a node is opened (the step
-/// between its stored scans).
+/// `CMI` markers are the ones Prometheus received. Each refresh of a node is two queries sent
+/// together (the nodes, and the node's series), and one more when the node is opened (the step
+/// between its stored scans); of the fleet, three (the nodes and the fleet's top processes
+/// together, then those processes' series).
 final class PrometheusSource: TopDataSource {
     let isLocal = false
     private let api: PrometheusAPI
@@ -30,37 +31,42 @@ final class PrometheusSource: TopDataSource {
     func refresh(_ request: FrameRequest) -> Result<TopData, SourceError> {
         let instant = request.instant
         let now = currentTime()
+        let answers = api.query([queries.nodes(), request.node.map(queries.node) ?? queries.fleetTop(count: fleetCount)], at: instant)
         let nodes: [NodeRow]
-        switch api.query(queries.nodes(), at: instant) {
-        case .success(let result): nodes = NodeRow.all(in: result.series)
-        case .failure(let error): return .failure(error)
+        let second: QueryResult
+        var warnings: [String]
+        switch (answers[0], answers[1]) {
+        case (.failure(let error), _), (_, .failure(let error)): return .failure(error)
+        case (.success(let first), .success(let result)):
+            nodes = NodeRow.all(in: first.series)
+            second = result
+            warnings = first.warnings + result.warnings
         }
-        let frame: Result<TopData, SourceError>
+        var data: TopData
         if let node = request.node {
-            frame = api.query(queries.node(node), at: instant).map { result in
-                var data = TopData(nodeSeries: result.series, node: node, source: api.baseURL)
-                data.warnings = result.warnings
-                data.header.scanInterval = scanInterval(of: node, at: instant)
-                return data
-            }
+            data = TopData(nodeSeries: second.series, node: node, source: api.baseURL)
+            data.header.scanInterval = scanInterval(of: node, at: instant)
         } else {
-            frame = api.query(queries.fleet(count: fleetCount), at: instant).map { result in
-                var data = TopData(fleetSeries: result.series, source: api.baseURL)
-                data.warnings = result.warnings
-                if nodes.isEmpty {
-                    data.unavailableReason = "No proc-sentry exporter behind \(api.baseURL) at this instant"
-                        + " (no proc_sentry_build_info in the hour before it\(queries.matchers.text.isEmpty ? "" : " matching the selector"))."
+            var series: [QueryResult.Series] = []
+            if let expression = queries.fleetSeries(FleetMembers(second.series)) {
+                switch api.query(expression, at: instant) {
+                case .success(let result):
+                    series = result.series
+                    warnings += result.warnings
+                case .failure(let error): return .failure(error)
                 }
-                return data
+            }
+            data = TopData(fleetSeries: series, source: api.baseURL)
+            if nodes.isEmpty {
+                data.unavailableReason = "No proc-sentry exporter behind \(api.baseURL) at this instant"
+                    + " (no proc_sentry_build_info in the hour before it\(queries.matchers.text.isEmpty ? "" : " matching the selector"))."
             }
         }
-        return frame.map { data in
-            var data = data
-            data.nodes = nodes
-            data.header.instant = instant ?? now
-            data.header.fetchTime = now
-            return data
-        }
+        data.warnings = Array(Set(warnings)).sorted()
+        data.nodes = nodes
+        data.header.instant = instant ?? now
+        data.header.fetchTime = now
+        return .success(data)
     }
 
     func details(pid: Int32) -> ProcessDetails? { nil }

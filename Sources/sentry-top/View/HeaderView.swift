@@ -45,8 +45,9 @@ enum HeaderView {
         // The node's CPU in no process's own or children's figures, as percent of one core; left
         // out rather than the source when both do not fit (an attach URL on 80 columns).
         let unattributed = "   Unattributed " + (figures.unattributedCPUPercent.map { Format.percent($0) + "%" } ?? Format.notAvailable)
-        let source = figures.source.hasPrefix("http://") ? String(figures.source.dropFirst(7)) : figures.source
-        let refresh = "every \(Format.fixed(state.delay, fractionDigits: state.delay == state.delay.rounded() ? 0 : 1))s"
+        let source = figures.source.replacing("https://", with: "").replacing("http://", with: "")
+        let refresh = state.timeline?.instant != nil
+            ? "not refreshed" : "every \(Format.fixed(state.delay, fractionDigits: state.delay == state.delay.rounded() ? 0 : 1))s"
         let origin = "   \(source), \(refresh)"
         let fits = TextWidth.width(exported + unattributed + origin) <= layout.width
         frame.set(
@@ -65,12 +66,13 @@ enum HeaderView {
         } else {
             shown = "At " + Format.notAvailable
         }
+        // A node's frame is one scan of its exporter; the fleet's rows come from many.
         let scan = figures.scanTime.map { scan in
-            "scan of \(DetailsView.utc(scan).suffix(12))"
+            "   scan of \(DetailsView.utc(scan).suffix(12))"
                 + (timeline.instant == nil ? figures.fetchTime.map { ", \(Format.age(seconds: $0 - scan)) old" } ?? "" : "")
-        } ?? "no scan"
-        let step = "step \(Format.age(seconds: timeline.step))"
-        return [Span(shown, .bold), Span("   \(scan)   \(step)", .dim)]
+        } ?? ""
+        let step = "   step \(Format.age(seconds: timeline.step))"
+        return [Span(shown, .bold), Span(scan + step, .dim)]
     }
 
     /// `Label[|||||      label]` filling `width` columns, coloured by how full it is.

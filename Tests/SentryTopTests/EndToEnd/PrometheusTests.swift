@@ -133,9 +133,10 @@ struct PrometheusTests {
         }
         #expect(compared >= 2, "scans served: \(served.keys.sorted()), stored: \(samples)")
 
-        // Queries per frame: two (the nodes, then the node or the fleet), and one more when a
-        // node opens (its scan interval), whatever the number of instances.
-        for (arguments, expected) in [(["--instance", instance], 2 * 3 + 1), ([], 2 * 3)] {
+        // Queries per frame, whatever the number of instances: of a node two (the nodes and its
+        // series), and one more when it opens (its scan interval); of the fleet three (the
+        // nodes and its top lists, then their series).
+        for (arguments, expected) in [(["--instance", instance], 2 * 3 + 1), ([], 3 * 3)] {
             let before = try await Self.queryCount(url)
             let result = try await SentryTopBinary.run(["--prometheus", url, "--batch", "--iterations", "3", "-d", "0.2"] + arguments)
             #expect(result.status == 0, "\(result.stderrText)")
