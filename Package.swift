@@ -7,31 +7,36 @@ import PackageDescription
 /// exporter is): the binaries run on any x86-64 Linux, and the loader no longer maps four
 /// shared libraries, relocates them and looks up their symbols, which kept 3 MiB of them
 /// resident (libc 1.4, libstdc++ 1.0, libm 0.4, ld.so 0.2) where the linked-in parts take a few
-/// hundred KiB. The functions a run executes are laid out together (`bench/symbol-order.txt`,
-/// made by `bench/symbol-order.sh`), so the kernel's 64 KiB fault-around maps far fewer pages
-/// of code; names the list has and the binary lacks are ignored, so a stale list costs memory,
-/// not correctness. Measured with `bench/rss-by-section.py` and `/proc/PID/smaps`: exporter at
+/// hundred KiB. The functions a run of each program executes are laid out together, in its own
+/// list (`bench/symbol-order/PROGRAM.txt`, made by `bench/symbol-order.sh`), so the kernel's
+/// 64 KiB fault-around maps far fewer pages of code; names a list has and the binary lacks are
+/// ignored, so a stale list costs memory, not correctness. One list per program: the exporter's
+/// NIO code, which sentry-top links too for `--prometheus`, must not sit among the functions
+/// sentry-top's local mode runs. Measured with `bench/rss-by-section.py` and `/proc/PID/smaps`: exporter at
 /// 3,000 processes 17.6 MiB dynamic, 9.1 MiB static, ordered and with function sections below
 /// (bench/run.sh, 2026-12-02).
 ///
 /// `PROC_SENTRY_LINK=dynamic` in the environment links the C libraries as shared ones instead,
 /// for tools that interpose on them with `LD_PRELOAD`, which a static executable does not load
 /// (bench/run.sh counts allocations so).
-let symbolOrder = String(#filePath.dropLast("Package.swift".count)) + "bench/symbol-order.txt"
 let linksStatically = Context.environment["PROC_SENTRY_LINK"] != "dynamic"
-let leanReleaseLink: [LinkerSetting] = [
-    .unsafeFlags(
-        ["-use-ld=lld"] + (linksStatically ? ["-static-executable"] : [])
-            + ["-Xlinker", "--symbol-ordering-file=\(symbolOrder)", "-Xlinker", "--no-warn-symbol-ordering"],
-        .when(platforms: [.linux], configuration: .release))
-] + (linksStatically ? [
+func leanReleaseLink(_ program: String) -> [LinkerSetting] {
+    let symbolOrder = String(#filePath.dropLast("Package.swift".count)) + "bench/symbol-order/\(program).txt"
+    return [
+        .unsafeFlags(
+            ["-use-ld=lld"] + (linksStatically ? ["-static-executable"] : [])
+                + ["-Xlinker", "--symbol-ordering-file=\(symbolOrder)", "-Xlinker", "--no-warn-symbol-ordering"],
+            .when(platforms: [.linux], configuration: .release))
+    ] + foundationArchives
+}
+let foundationArchives: [LinkerSetting] = linksStatically ? [
     // FoundationEssentials needs these archives for what the programs use of it (URL in
     // AsyncHTTPClient, FileManager in SentryCore's configuration files), and a static link has
     // no autolink entries of the toolchain's archives to name them.
     .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
     .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
     .linkedLibrary("swiftSynchronization", .when(platforms: [.linux], configuration: .release)),
-] : [])
+] : []
 
 /// Each function in its own section, so the symbol order above can move just the executed ones
 /// of our own modules (a module's other functions stay out of the pages the programs touch).
@@ -89,7 +94,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: functionSections,
-            linkerSettings: leanReleaseLink
+            linkerSettings: leanReleaseLink("sentry-top")
         ),
 
         .executableTarget(
@@ -108,7 +113,7 @@ let package = Package(
                 "CCrypt",
             ],
             swiftSettings: functionSections,
-            linkerSettings: leanReleaseLink
+            linkerSettings: leanReleaseLink("sentry-exporter")
         ),
 
         // MARK: - Tests

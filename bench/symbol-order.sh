@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates bench/symbol-order.txt, the functions the release link puts together.
+# Regenerates bench/symbol-order/PROGRAM.txt, the functions each program's release link puts
+# together.
 #
 #   bench/symbol-order.sh
 #
@@ -13,7 +14,8 @@
 # rarely, unlike a sampling profiler) through what a user does with it: the exporter scanning
 # and serving plain and gzip scrapes, sentry-top drawn in tmux through every tab, sort, filter,
 # the all-processes view and help. It writes the executed functions of both binaries, most
-# instructions first, as link names. A stale list only costs memory, never correctness: lld
+# instructions first, as link names, one list per program (sentry-top links the exporter's NIO
+# for --prometheus, and a shared list would put that code among what its local mode runs). A stale list only costs memory, never correctness: lld
 # lays out the names it finds and ignores the others, so regenerate it after changes that
 # rename or add much code (`bench/run.sh` reports the binary's resident pages).
 #
@@ -87,8 +89,10 @@ done
 for program in sentry-exporter sentry-top; do
     make --no-print-directory build PROGRAMS="$program" RELEASE_FLAGS="-Xlinker -Map=$workdir/$program.map" >/dev/null
 done
-python3 bench/symbol-order.py --profiles "$workdir/exporter.out" "$workdir/top.out" \
-    --maps "$workdir/sentry-exporter.map" "$workdir/sentry-top.map" \
-    --binaries "$release/sentry-exporter" "$release/sentry-top" >bench/symbol-order.txt
+for program in sentry-exporter sentry-top; do
+    profile=$workdir/$([ "$program" = sentry-top ] && echo top || echo exporter).out
+    python3 bench/symbol-order.py --profiles "$profile" --maps "$workdir/$program.map" \
+        --binaries "$release/$program" >"bench/symbol-order/$program.txt"
+    echo "symbol-order: $(wc -l <"bench/symbol-order/$program.txt") functions in bench/symbol-order/$program.txt" >&2
+done
 make --no-print-directory build >/dev/null  # relinked without the map
-echo "symbol-order: $(wc -l <bench/symbol-order.txt) functions in bench/symbol-order.txt" >&2

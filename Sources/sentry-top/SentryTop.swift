@@ -153,7 +153,8 @@ struct SentryTop: ParsableCommand {
         }
         _ = try matchers
         _ = try startInstant
-        _ = try httpAccess
+        // Only with --prometheus: local mode runs none of the TLS code (nor faults its pages in).
+        if prometheus != nil { _ = try httpAccess }
         if let step, !(step >= 1 && step <= 86_400) {
             throw ValidationError("invalid value '\(step)' for '--step': expected 1 to 86400 seconds")
         }

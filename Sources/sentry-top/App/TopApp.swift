@@ -31,7 +31,9 @@ final class TopApp {
                 nextRefresh = clock.now + .milliseconds(Int(delay * 1000))
             }
             let (width, height) = terminal.size
-            let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs, isFleet: state.showsFleet)
+            let layout = TopLayout(
+                width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs,
+                isFleet: state.showsFleet)
             state.viewportRows = layout.tableRows
             terminal.draw(TopView.render(state, data, width: width, height: height))
             if let iterations, refreshes >= iterations { return }

@@ -20,9 +20,6 @@ final class PrometheusAPI {
     /// Seconds one query may take.
     static let timeout: Int64 = 10
 
-    /// Instant queries sent so far (the tests count queries per frame with it).
-    private(set) var queryCount = 0
-
     init(baseURL: String, access: HTTPAccess) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.access = access
@@ -68,7 +65,6 @@ final class PrometheusAPI {
         let pending = expressions.map { expression -> Result<EventLoopFuture<HTTPClient.Response>, any Error> in
             var form = [("query", expression)]
             if let time { form.append(("time", Self.decimal(time))) }
-            queryCount += 1
             return Result {
                 var request = try HTTPClient.Request(url: access.requestURL(baseURL + "/api/v1/query"), method: .POST)
                 request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

@@ -25,13 +25,11 @@ final class PrometheusSource: TopDataSource {
         self.fleetCount = fleetCount
     }
 
-    /// Instant queries sent so far.
-    var queryCount: Int { api.queryCount }
-
     func refresh(_ request: FrameRequest) -> Result<TopData, SourceError> {
         let instant = request.instant
         let now = currentTime()
-        let answers = api.query([queries.nodes(), request.node.map(queries.node) ?? queries.fleetTop(count: fleetCount)], at: instant)
+        let answers = api.query(
+            [queries.nodes(), request.node.map(queries.node) ?? queries.fleetTop(count: fleetCount)], at: instant)
         let nodes: [NodeRow]
         let second: QueryResult
         var warnings: [String]

@@ -4,7 +4,9 @@ import SentryCore
 /// frame's text instead of a terminal.
 enum TopView {
     static func render(_ state: TopState, _ data: TopData, width: Int, height: Int) -> Frame {
-        let layout = TopLayout(width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs, isFleet: state.showsFleet)
+        let layout = TopLayout(
+            width: width, height: height, cpuCount: data.header.perCPUBusy.count, tab: state.tab, tabs: state.tabs,
+            isFleet: state.showsFleet)
         var frame = Frame(width: layout.width, height: layout.height)
         if state.overlay == .help {
             HelpView.render(into: &frame)
