@@ -11,17 +11,21 @@ import PackageDescription
 // SentryCore is the main package's own source directory, reached through the symbolic link
 // `Sources/SentryCore -> ../../Sources/SentryCore`, rather than a `.package(path: "..")`
 // dependency: the main package exports no SentryCore library product (only its two
-// executables), and SentryCore depends on nothing but the C library (`CMalloc`, linked the same
-// way, is its `malloc.h`), so this package resolves no dependencies at all and works from a
-// fresh clone without the package mirror.
+// executables), and SentryCore depends on nothing but the C library and libyaml (`CMalloc` and
+// `CYAML`, linked the same way, are glibc's `malloc.h` and libyaml), so this package resolves no
+// dependencies at all and works from a fresh clone without the package mirror.
 let parsers = [
     "stat", "status", "io", "systemstat", "meminfo", "cgroup", "passwd", "nettcp", "sockdiag", "exposition", "cmdline", "mountinfo",
+    "yaml",
 ]
 
 let package = Package(
     name: "proc-sentry-fuzz",
     platforms: [.macOS(.v15)],
     products: parsers.map { .executable(name: "fuzz-\($0)", targets: ["fuzz-\($0)"]) },
-    targets: [.target(name: "SentryCore", dependencies: ["CMalloc"]), .systemLibrary(name: "CMalloc")]
+    targets: [
+        .target(name: "SentryCore", dependencies: ["CMalloc", "CYAML"]), .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CYAML"),
+    ]
         + parsers.map { .executableTarget(name: "fuzz-\($0)", dependencies: ["SentryCore"]) }
 )

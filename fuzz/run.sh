@@ -15,7 +15,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-all_targets=(stat status io systemstat meminfo cgroup passwd nettcp sockdiag exposition cmdline mountinfo)
+all_targets=(stat status io systemstat meminfo cgroup passwd nettcp sockdiag exposition cmdline mountinfo yaml)
 seconds=${1:-600}
 shift || true
 case "$seconds" in
