@@ -138,3 +138,27 @@ enum NodeColumns {
 
     static let cpu = all.firstIndex { $0.title == "CPU%" }!
 }
+
+/// What the view, the layout and the sort keys need of a tab's columns, whatever its row type:
+/// the one place that says which columns a tab shows.
+struct ColumnShape: Equatable, Sendable {
+    var titles: [String]
+    /// `Column.width`: 0 for the flexible one.
+    var widths: [Int]
+    var sortsDescending: [Bool]
+
+    /// The columns of `tab`; on a process tab, the fleet view's if `isFleet`.
+    init(tab: Tab, isFleet: Bool) {
+        switch tab {
+        case .containers: self.init(ContainerColumns.all)
+        case .nodes: self.init(NodeColumns.all)
+        case .cpu, .memory, .io: self.init(isFleet ? ProcessColumns.fleet : ProcessColumns.all)
+        }
+    }
+
+    private init<Row>(_ columns: [Column<Row>]) {
+        titles = columns.map(\.title)
+        widths = columns.map(\.width)
+        sortsDescending = columns.map(\.sortsDescending)
+    }
+}

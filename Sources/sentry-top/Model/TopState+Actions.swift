@@ -216,22 +216,10 @@ extension TopState {
         return .redraw
     }
 
-    /// Titles of the current tab's columns.
-    var columnTitles: [String] {
-        switch tab {
-        case .containers: ContainerColumns.all.map(\.title)
-        case .nodes: NodeColumns.all.map(\.title)
-        case .cpu, .memory, .io: processColumns.map(\.title)
-        }
-    }
+    /// The current tab's columns.
+    var columnShape: ColumnShape { ColumnShape(tab: tab, isFleet: showsFleet) }
 
-    private var columnCount: Int { columnTitles.count }
+    private var columnCount: Int { columnShape.titles.count }
 
-    private func sortsDescending(_ column: Int) -> Bool {
-        switch tab {
-        case .containers: ContainerColumns.all[column].sortsDescending
-        case .nodes: NodeColumns.all[column].sortsDescending
-        case .cpu, .memory, .io: processColumns[column].sortsDescending
-        }
-    }
+    private func sortsDescending(_ column: Int) -> Bool { columnShape.sortsDescending[column] }
 }

@@ -51,11 +51,7 @@ struct TopLayout: Equatable {
 
     /// Widths of the current tab's columns: fixed ones as declared, the flexible one takes the rest.
     var columnWidths: [Int] {
-        let declared = switch tab {
-        case .containers: ContainerColumns.all.map(\.width)
-        case .nodes: NodeColumns.all.map(\.width)
-        case .cpu, .memory, .io: (isFleet ? ProcessColumns.fleet : ProcessColumns.all).map(\.width)
-        }
+        let declared = ColumnShape(tab: tab, isFleet: isFleet).widths
         let fixed = declared.reduce(0, +) + declared.count - 1
         return declared.map { $0 == 0 ? max(width - fixed, 4) : $0 }
     }

@@ -18,7 +18,7 @@ enum TopView {
         case .details(let row)?:
             DetailsView.render(row, details: state.details, layout: layout, into: &frame)
         case .sortChooser(let highlighted)?:
-            ChooserView.render(title: "Sort by", items: state.columnTitles, highlighted: highlighted, layout: layout, into: &frame)
+            ChooserView.render(title: "Sort by", items: state.columnShape.titles, highlighted: highlighted, layout: layout, into: &frame)
         case .signalChooser(let row, let highlighted)?:
             ChooserView.render(
                 title: "Signal to send to \(row.pid) (\(row.name))",
