@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Glibc
 import Logging
+import NIOCore
 import NIOPosix
 import SentryCore
 
@@ -92,6 +93,11 @@ struct SentryExporter: ParsableCommand {
         help: "Export the command line of each selected process (proc_process_top_cmdline_info). Off by default: command lines often hold secrets.")
     var collectsCommandLines = false
 
+    @Flag(
+        name: .customLong("health-check"),
+        help: "Instead of exporting, check the exporter these flags describe: GET its telemetry path, exit 0 if it answers (see the man page), 1 if not.")
+    var checksHealth = false
+
     @Option(name: .customLong("log.level"), help: "Only log messages at or above this level: debug, info, warn, error.")
     var logLevel = LogLevel.info
 
@@ -129,6 +135,9 @@ struct SentryExporter: ParsableCommand {
         guard maxConnections >= 1 else {
             throw ValidationError("invalid value '\(maxConnections)' for '--web.max-connections': expected at least 1")
         }
+        if checksHealth && listenAddress.port == 0 {
+            throw ValidationError("'--health-check' needs the port of '--web.listen-address', not 0")
+        }
         guard scanInterval.milliseconds >= 100 else {
             throw ValidationError("invalid value '\(scanInterval)' for '--scan.interval': expected at least 100ms")
         }
@@ -157,6 +166,7 @@ struct SentryExporter: ParsableCommand {
     }
 
     func run() throws {
+        if checksHealth { try checkHealth() }
         HeapTuning.returnLargeBlocksToTheKernel()
         let logger = makeLogger()
         let security = try loadWebSecurity()
@@ -209,12 +219,33 @@ struct SentryExporter: ParsableCommand {
     }
 
     private func loadWebSecurity() throws(StartupError) -> WebSecurity {
-        guard let webConfigFile else { return .none }
         do {
-            return try WebSecurity(WebConfiguration.load(path: webConfigFile))
+            return try loadWebConfiguration().map(WebSecurity.init) ?? .none
         } catch {
             throw StartupError(message: "invalid '--web.config.file': \(error.message)")
         }
+    }
+
+    private func loadWebConfiguration() throws(ConfigurationError) -> WebConfiguration? {
+        try webConfigFile.map { path throws(ConfigurationError) in try WebConfiguration.load(path: path) }
+    }
+
+    /// `--health-check`: exits 0 when healthy, 1 with the reason on standard error when not.
+    private func checkHealth() throws(StartupError) -> Never {
+        let check: HealthCheck
+        do {
+            // Under the Dockerfile's HEALTHCHECK --timeout (5s), so the check reports why it failed.
+            check = try HealthCheck(
+                address: listenAddress, path: telemetryPath, configuration: loadWebConfiguration(), timeout: .seconds(4))
+        } catch {
+            throw StartupError(message: "invalid '--web.config.file': \(error.message)")
+        }
+        if let problem = check.run() {
+            writeToStandardError("sentry-exporter: unhealthy: \(problem)")
+            Glibc.exit(1)
+        }
+        print("sentry-exporter: healthy: \(check.url)")
+        Glibc.exit(0)
     }
 
     private var httpLimits: HTTPServerLimits {

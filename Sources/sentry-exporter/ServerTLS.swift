@@ -10,6 +10,10 @@ struct ServerTLS {
     let context: NIOSSLContext
     let clientAuthType: ClientAuthType
     let clientAllowedSANs: Set<String>
+    /// The server's own certificate chain and key, which `HealthCheck` presents when the server
+    /// requires a client certificate.
+    let certificateChain: [NIOSSLCertificate]
+    let privateKey: NIOSSLPrivateKey
 
     /// Loads the certificate, key and client CA, and checks that they fit together (BoringSSL
     /// refuses a key that does not match the certificate). Nil when the section configures nothing.
@@ -40,9 +44,10 @@ struct ServerTLS {
                 "tls_server_config: min_version \(config.minVersion.rawValue) is above max_version \(config.maxVersion.rawValue)")
         }
 
+        certificateChain = try Self.certificates(certificate, what: "cert")
+        self.privateKey = try Self.privateKey(privateKey)
         var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try Self.certificates(certificate, what: "cert").map { .certificate($0) },
-            privateKey: .privateKey(try Self.privateKey(privateKey)))
+            certificateChain: certificateChain.map { .certificate($0) }, privateKey: .privateKey(self.privateKey))
         tls.minimumTLSVersion = config.minVersion.nioVersion
         tls.maximumTLSVersion = config.maxVersion.nioVersion
         if !config.cipherSuites.isEmpty {
