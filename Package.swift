@@ -66,10 +66,11 @@ let package = Package(
         /// Scanning /proc, rates, Top N selection, user and container resolution, exposition,
         /// and the configuration files' YAML. Depends on nothing but the C library and libyaml,
         /// so both programs share exactly one collector.
-        .target(name: "SentryCore", dependencies: ["CMalloc", "CYAML"], swiftSettings: functionSections),
+        .target(name: "SentryCore", dependencies: ["CLinux", "CYAML"], swiftSettings: functionSections),
 
-        /// glibc's `malloc.h`, which the Glibc module leaves out (for `HeapTuning`).
-        .systemLibrary(name: "CMalloc"),
+        /// What the Glibc module leaves out: `malloc.h` (for `HeapTuning`), `fstatfs` and the
+        /// filesystem magic numbers (for `ProcFS.isLive`).
+        .systemLibrary(name: "CLinux"),
 
         /// ncursesw, with a shim for the macros and globals Swift cannot import.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),

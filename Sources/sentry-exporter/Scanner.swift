@@ -11,6 +11,9 @@ import SentryCore
 final class Scanner: @unchecked Sendable {
     private let collector: Collector
     private let ownProcFS: ProcFS?
+    /// The boot time of the kernel the exporter runs on, in seconds since the Unix epoch: its own
+    /// start time counts from it, whichever tree `--path.procfs` names.
+    private let ownBootTime: Double?
     private let store: ExpositionStore
     private let interval: ScanInterval
     private let logger: Logger
@@ -24,6 +27,7 @@ final class Scanner: @unchecked Sendable {
     private var warnedAboutPasswd = false
     private var warnedAboutDescriptors = false
     private var warnedAboutAccounting = false
+    private var warnedAboutIOAccounting = false
 
     init(collector: Collector, store: ExpositionStore, interval: ScanInterval, version: String, logger: Logger) {
         self.collector = collector
@@ -31,7 +35,9 @@ final class Scanner: @unchecked Sendable {
         self.interval = interval
         self.logger = logger
         // The exporter's own process, in its own PID namespace (the scanned root may be the host's).
-        ownProcFS = try? ProcFS(root: ProcFS.defaultRoot)
+        let ownProcFS = try? ProcFS(root: ProcFS.defaultRoot)
+        self.ownProcFS = ownProcFS
+        ownBootTime = (try? ownProcFS?.read(pid: nil, "stat")).flatMap(SystemStat.parse).map { Double($0.bootTime) }
         exposition = Exposition(version: version, scans: 0, scanFailures: 0, ownProcess: nil)
     }
 
@@ -82,9 +88,9 @@ final class Scanner: @unchecked Sendable {
     }
 
     private func publish(_ snapshot: Snapshot?) {
-        if let ownProcFS, let bootTime = snapshot?.system.bootTime {
+        if let ownProcFS, let ownBootTime {
             exposition.ownProcess = OwnProcessStats.read(
-                from: ownProcFS, bootTime: bootTime, configuration: collector.configuration)
+                from: ownProcFS, bootTime: ownBootTime, configuration: collector.configuration)
         }
         let bytes = exposition.renderNext(snapshot, capacity: lastSize)
         lastSize = bytes.count
@@ -98,6 +104,12 @@ final class Scanner: @unchecked Sendable {
             logger.warning(
                 "Some processes' files are not readable; their IO and ports are not reported. Run as root or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
                 metadata: ["files": "\(snapshot.unreadable.permissionDenied)"])
+        }
+        if !warnedAboutIOAccounting, snapshot.unreadable.noIOAccounting > 0 {
+            warnedAboutIOAccounting = true
+            logger.warning(
+                "Some processes have no io file: the kernel lacks task I/O accounting (CONFIG_TASK_IO_ACCOUNTING); their IO is not reported",
+                metadata: ["processes": "\(snapshot.unreadable.noIOAccounting)"])
         }
         if !warnedAboutDescriptors, collector.isOutOfKeptDescriptors {
             warnedAboutDescriptors = true

@@ -34,3 +34,23 @@ struct ProcFSReadTests {
         #expect(once == toTheEnd)
     }
 }
+
+@Suite("A live procfs or a copy")
+struct ProcFSLivenessTests {
+    @Test("/proc is live, and its self link names this process")
+    func liveProc() throws {
+        let procFS = try ProcFS()
+        #expect(procFS.isLive)
+        #expect(procFS.selfPID == getpid())
+    }
+
+    /// The fixture tree has a `self` link (to 700, a process with listening ports), as
+    /// prometheus/procfs's does: the link must not make it pass for this process's procfs.
+    @Test("a copied tree with a self link is not live: no self PID, no directory owners as UIDs")
+    func copiedTreeWithSelfLink() throws {
+        let procFS = try ProcFS(root: Fixtures.proc)
+        #expect(!procFS.isLive)
+        #expect(procFS.selfPID == nil)
+        #expect(!procFS.directoryOwnerIsEffectiveUID)
+    }
+}

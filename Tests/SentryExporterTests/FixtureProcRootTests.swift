@@ -141,6 +141,9 @@ struct FixtureProcRootTests {
         #expect(scrape.value("proc_sentry_processes_selected") == 3)
         #expect(scrape.value("proc_process_others_processes") == 0)
         #expect(scrape.value("proc_sentry_scan_failures_total") == 0)
+        // The exporter's own start time counts from this kernel's boot, not the fixture's (2023).
+        let ownStart = try #require(scrape.value("process_start_time_seconds"))
+        #expect(abs(ownStart - Date().timeIntervalSince1970) < 120, "process_start_time_seconds \(ownStart)")
 
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))

@@ -81,7 +81,7 @@ struct PromtoolTests {
         #expect(scrape.value("proc_sentry_top_n") == 50)
         #expect(scrape.value("proc_sentry_scan_failures_total") == 0)
         let reasons = Set(scrape.samples("proc_sentry_scan_unreadable_files").compactMap { $0.labels["reason"] })
-        #expect(reasons == ["vanished", "permission_denied", "malformed", "failed"])
+        #expect(reasons == ["vanished", "permission_denied", "malformed", "failed", "no_io_accounting"])
         // proc_sentry_series_exported counts every sample, itself included.
         #expect(scrape.value("proc_sentry_series_exported") == Double(scrape.samples.count))
         // Selected processes are exactly those with a memory sample (every process has an RSS).

@@ -118,7 +118,7 @@ public final class Collector {
         containerAccounting = ContainerCPUAccounting(sysRoot: configuration.sysRoot)
         portResolver = ListeningPortResolver(procFS: procFS, maximumPerProcess: configuration.maximumPortsPerProcess)
         descriptorBudget = configuration.keptDescriptorLimit.map(DescriptorBudget.init(available:))
-            ?? (procFS.selfPID != nil ? .fromResourceLimit(reserve: 1024) : DescriptorBudget(available: 0))
+            ?? (procFS.isLive ? .fromResourceLimit(reserve: 1024) : DescriptorBudget(available: 0))
     }
 
     deinit {
@@ -268,9 +268,7 @@ public final class Collector {
         }
         // Only `stat` decides whether the process is there: without `status` or `io` (denied,
         // or a kernel without I/O accounting) it is still worth reporting.
-        let io = readField(ProcessIO.parse, &unreadable) { () throws(ReadFailure) in
-            try read(pid, "io", keptIn: &descriptors.io)
-        }
+        let io = readIO(pid, &descriptors, &unreadable)
 
         // A record of the same PID but another start time belongs to an earlier process.
         let known = last.flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
@@ -463,6 +461,24 @@ public final class Collector {
                 return nil
             }
             return value
+        } catch {
+            unreadable.count(error)
+            return nil
+        }
+    }
+
+    /// The process's `io`; nil if unreadable. A process still there without the file (its
+    /// directory is) runs on a kernel without task I/O accounting, counted apart from exits.
+    private func readIO(_ pid: Int32, _ descriptors: inout KeptDescriptors, _ unreadable: inout UnreadableCounts)
+        -> ProcessIO?
+    {
+        do {
+            let io = ProcessIO.parse(try read(pid, "io", keptIn: &descriptors.io))
+            if io == nil { unreadable.count(.malformed) }
+            return io
+        } catch .vanished where (try? procFS.directoryOwner(pid: pid)) != nil {
+            unreadable.noIOAccounting += 1
+            return nil
         } catch {
             unreadable.count(error)
             return nil

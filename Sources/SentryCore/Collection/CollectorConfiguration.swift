@@ -25,7 +25,7 @@ public struct CollectorConfiguration: Sendable {
     public var pageSize: Int
     /// Descriptors the collector may keep open between scans (two per process); nil for all of
     /// `RLIMIT_NOFILE` (raised to its hard limit) but 1024 left to the rest of the program when
-    /// the root is a live procfs (`ProcFS.selfPID`), and none otherwise (a copied tree's files may
+    /// the root is a live procfs (`ProcFS.isLive`), and none otherwise (a copied tree's files may
     /// be replaced, not re-rendered, under an open descriptor).
     public var keptDescriptorLimit: Int?
 

@@ -1,4 +1,4 @@
-import CMalloc
+import CLinux
 
 /// The allocator setting that suits a collector's way of allocating.
 public enum HeapTuning {

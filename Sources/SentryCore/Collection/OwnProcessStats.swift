@@ -15,8 +15,8 @@ public struct OwnProcessStats: Sendable {
     /// Reads this process's entry in `procFS`; nil if it is not there (a proc root from
     /// another PID namespace) or unreadable.
     ///
-    /// - Parameter bootTime: boot time in seconds since the Unix epoch (`Snapshot.system`), to
-    ///   date the start time without reading `/proc/stat` again.
+    /// - Parameter bootTime: boot time of the kernel `procFS` belongs to, in seconds since the
+    ///   Unix epoch (`SystemStat.bootTime`, read once: it does not change), to date the start time.
     public static func read(
         from procFS: ProcFS, bootTime: Double, configuration: CollectorConfiguration
     ) -> OwnProcessStats? {

@@ -145,6 +145,9 @@ public struct UnreadableCounts: Equatable, Sendable {
     public var malformed = 0
     /// Files that failed to read for any other reason.
     public var failed = 0
+    /// `io` files missing from processes that are there: a kernel without task I/O accounting
+    /// (`CONFIG_TASK_IO_ACCOUNTING`).
+    public var noIOAccounting = 0
 
     public init() {}
 

@@ -270,6 +270,7 @@ public struct Exposition {
         for (reason, count) in [
             ("vanished", unreadable.vanished), ("permission_denied", unreadable.permissionDenied),
             ("malformed", unreadable.malformed), ("failed", unreadable.failed),
+            ("no_io_accounting", unreadable.noIOAccounting),
         ] {
             writer.sample("proc_sentry_scan_unreadable_files", LabelSet(["reason": reason]), count)
         }

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A proc filesystem mounted at `root`, read with raw `openat`/`read`/`close` into one reused buffer.
@@ -15,9 +16,14 @@ public final class ProcFS {
     /// The directory this instance reads, as given.
     public let root: String
 
-    /// This process's PID as the root shows it (its `self` link): nil when the root is not a live
-    /// procfs but a copy (a fixture tree), whose files may be replaced under an open descriptor
-    /// rather than rendered afresh on each read.
+    /// Whether the root is a mounted proc filesystem (its `statfs` type is `PROC_SUPER_MAGIC`),
+    /// not a copy (a fixture tree, a saved snapshot), whose files may be replaced under an open
+    /// descriptor rather than rendered afresh on each read, and whose directory owners and
+    /// `self` link say nothing about this process.
+    public let isLive: Bool
+
+    /// This process's PID as a live root shows it (its `self` link); nil for a copy, or a live
+    /// procfs of another PID namespace, where this process has no entry.
     public let selfPID: Int32?
 
     /// Whether the owner of a `<pid>` directory is that process's effective UID: on a live
@@ -44,8 +50,9 @@ public final class ProcFS {
             close(fd)
             throw ReadFailure(errno: code)
         }
-        selfPID = Self.selfPID(root: fd)
-        directoryOwnerIsEffectiveUID = selfPID != nil && Self.kernelRelease() >= (4, 11)
+        isLive = Self.isProcFilesystem(fd)
+        selfPID = isLive ? Self.selfPID(root: fd) : nil
+        directoryOwnerIsEffectiveUID = isLive && Self.kernelRelease() >= (4, 11)
         rootFD = fd
         listing = dir
         buffer = .allocate(byteCount: 16 << 10, alignment: 8)
@@ -166,6 +173,11 @@ public final class ProcFS {
         }
         let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         return numbers.count == 2 ? (numbers[0], numbers[1]) : (0, 0)
+    }
+
+    private static func isProcFilesystem(_ fd: Int32) -> Bool {
+        var status = statfs()
+        return fstatfs(fd, &status) == 0 && status.f_type == PROC_SUPER_MAGIC
     }
 
     private static func selfPID(root: Int32) -> Int32? {
