@@ -2,7 +2,7 @@
 #   make run            install dependencies, build release binaries, run sentry-top
 #   make run-exporter   the same, running the exporter on :9105
 #   make test           every test: unit, end to end, man pages, install, deployment files,
-#                       benchmark and a fuzzing smoke run
+#                       the container image (podman), benchmark and a fuzzing smoke run
 #   make bench          the benchmark (bench/run.sh; long, not part of the tests)
 #   make install        install both programs and their man pages under $(DESTDIR)$(PREFIX)
 #   make uninstall      remove exactly what install installed
@@ -47,6 +47,7 @@ test:
 	./scripts/check-man.sh
 	./scripts/check-install.sh
 	./scripts/check-deploy.sh
+	./scripts/check-image.sh
 	./scripts/check-bench.sh
 	./scripts/check-fuzz.sh
 

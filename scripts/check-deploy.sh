@@ -3,9 +3,8 @@
 # each other (scripts/check-deploy-structure.py). See DEPLOYMENT.md, "Checks".
 #
 # Needs the Debian packages of scripts/install-deps.sh (systemd, prometheus, python3-venv,
-# curl); installs its PyPI tools (deploy/requirements-check.txt) in .build-deploy-venv/
-# (override with DEPLOY_VENV). The HEALTHCHECK test runs an exporter: $SENTRY_EXPORTER, or
-# .build/{release,debug}/sentry-exporter, or one it builds (swift build).
+# curl, apparmor); installs its PyPI tools (deploy/requirements-check.txt) in .build-deploy-venv/
+# (override with DEPLOY_VENV). The image itself is built and run by scripts/check-image.sh.
 # Runs every check, then exits 1 listing the ones that failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,17 +23,14 @@ step() {  # step DESCRIPTION COMMAND...: runs one check, records a failure
 }
 die() { echo "check-deploy: $*" >&2; exit 1; }
 
-for tool in systemd-analyze promtool python3 curl; do
+# apparmor_parser is in /usr/sbin, which a non-root user's PATH may lack.
+PATH=$PATH:/usr/sbin
+for tool in systemd-analyze promtool python3 curl apparmor_parser; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-deps.sh"
 done
 
 work=$(mktemp -d)
-exporter_pid=""
-cleanup() {
-    [ -n "$exporter_pid" ] && kill "$exporter_pid" 2>/dev/null && wait "$exporter_pid" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
 # ---- PyPI tools, in a private venv (reused while deploy/requirements-check.txt is unchanged)
 venv=${DEPLOY_VENV:-$root/.build-deploy-venv}
@@ -69,63 +65,39 @@ step "systemd-analyze verify deploy/systemd/proc-sentry.service" check_unit
 step "systemd-analyze security --offline=true --threshold=20 (exposure at most 2.0)" \
     bash -c 'systemd-analyze security --offline=true --threshold=20 "$1" | tail -n 1' _ "$work/systemd/proc-sentry.service"
 
+# ---- AppArmor
+# Compiled, not loaded (-Q; -K: no cache): a build machine's kernel may have no AppArmor, so
+# nothing here enforces the profile. It is compiled for the kernel features the apparmor
+# package pins policy to (-M), and a rule such a kernel would not enforce fails the check. Its
+# name is the one the unit, DEPLOYMENT.md and the container runtimes use; it grants exactly the
+# two capabilities; and a copy with a syntax error must fail, so the check is known to bite.
+check_apparmor() {
+    local profile=deploy/apparmor/sentry-exporter features=/usr/share/apparmor-features/features
+    local compile=(apparmor_parser -Q -K -M "$features" --warn=rule-not-enforced --Werror=rule-not-enforced)
+    local names caps ok=0
+    "${compile[@]}" "$profile" || { echo "    apparmor_parser rejects $profile" >&2; return 1; }
+    names=$(apparmor_parser -N -M "$features" "$profile") || return 1
+    [ "$names" = sentry-exporter ] \
+        || { echo "    profile names: $names (expected sentry-exporter alone)" >&2; ok=1; }
+    caps=$(sed -nE 's/^[[:space:]]*capability[[:space:]]+([a-z_]+),.*/\1/p' "$profile" | sort | paste -sd ' ')
+    [ "$caps" = "dac_read_search sys_ptrace" ] \
+        || { echo "    capabilities granted: $caps (expected dac_read_search sys_ptrace)" >&2; ok=1; }
+    grep -qx 'AppArmorProfile=-sentry-exporter' deploy/systemd/proc-sentry.service \
+        || { echo "    deploy/systemd/proc-sentry.service has no AppArmorProfile=-sentry-exporter" >&2; ok=1; }
+    mkdir -p "$work/apparmor"
+    { cat "$profile"; echo "}"; } > "$work/apparmor/broken"   # one closing brace too many
+    if "${compile[@]}" "$work/apparmor/broken" 2>/dev/null; then
+        echo "    apparmor_parser accepts a copy with a syntax error: it checks nothing" >&2; ok=1
+    else
+        echo "    a copy with a syntax error is rejected, as it must be"
+    fi
+    return $ok
+}
+step "apparmor_parser deploy/apparmor/sentry-exporter (compiled, not loaded)" check_apparmor
+
 # ---- Dockerfile
 step "hadolint Dockerfile" "$venv/bin/hadolint" Dockerfile
 
-# The HEALTHCHECK's own command (from the Dockerfile, port changed to a free one) must pass
-# against a running exporter and fail against a closed port and a path that answers 404.
-find_exporter() {
-    local candidate
-    for candidate in "${SENTRY_EXPORTER:-}" .build/release/sentry-exporter .build/debug/sentry-exporter; do
-        [ -n "$candidate" ] && [ -x "$candidate" ] && { echo "$candidate"; return; }
-    done
-    swift build --product sentry-exporter >&2 && echo ".build/debug/sentry-exporter"
-}
-check_healthcheck() {
-    local exporter port closed_port
-    mapfile -t health < <("$py" - <<'PY'
-import json, re
-text = open("Dockerfile").read().replace("\\\n", " ")
-command = json.loads(re.search(r"^HEALTHCHECK .*?CMD (\[.*\])\s*$", text, re.M).group(1))
-print(*command, sep="\n")
-PY
-    ) || { echo "    no HEALTHCHECK CMD [...] in the Dockerfile" >&2; return 1; }
-    [ "${#health[@]}" -eq 3 ] && [[ ${health[2]} == *"/dev/tcp/127.0.0.1/9105"* ]] \
-        || { echo "    HEALTHCHECK is not [\"/bin/bash\", \"-c\", \"... /dev/tcp/127.0.0.1/9105 ...\"]" >&2; return 1; }
-    exporter=$(find_exporter) || { echo "    no sentry-exporter binary, and swift build failed" >&2; return 1; }
-    read -r port closed_port < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1", 0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-    "$exporter" --web.listen-address "127.0.0.1:$port" --scan.interval 1s 2> "$work/exporter.log" &
-    exporter_pid=$!
-    for _ in $(seq 1 100); do
-        grep -q 'Starting proc-sentry' "$work/exporter.log" && break
-        kill -0 "$exporter_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    grep -q 'Starting proc-sentry' "$work/exporter.log" || { cat "$work/exporter.log" >&2; return 1; }
-    local ok=0
-    if "${health[0]}" "${health[1]}" "${health[2]//\/9105//$port}"; then
-        echo "    HEALTHCHECK passes against the exporter on 127.0.0.1:$port"
-    else
-        echo "    HEALTHCHECK fails against a running exporter" >&2; ok=1
-    fi
-    if "${health[0]}" "${health[1]}" "${health[2]//\/9105//$closed_port}" 2>/dev/null; then
-        echo "    HEALTHCHECK passes against a closed port" >&2; ok=1
-    else
-        echo "    HEALTHCHECK fails against a closed port, as it must"
-    fi
-    local not_found=${health[2]//\/9105//$port}
-    if "${health[0]}" "${health[1]}" "${not_found//\/metrics//no-such-path}"; then
-        echo "    HEALTHCHECK passes on a 404 path: it does not check the status" >&2; ok=1
-    else
-        echo "    HEALTHCHECK fails on a path that answers 404, as it must"
-    fi
-    kill "$exporter_pid"; wait "$exporter_pid" 2>/dev/null; exporter_pid=""
-    return $ok
-}
-step "Dockerfile HEALTHCHECK command against a real exporter" check_healthcheck
 
 # ---- YAML: Compose, Kubernetes, Prometheus
 step "yamllint --strict deploy/ (deploy/yamllint.yaml)" \

@@ -17,6 +17,11 @@ packages=(
     tmux         # drives sentry-top in the end-to-end tests
     python3-venv # scripts/check-deploy.sh: private venv for hadolint, yamllint, kubernetes-validate
     systemd      # scripts/check-deploy.sh: systemd-analyze verify/security of the unit
+    apparmor     # scripts/check-deploy.sh: apparmor_parser compiles deploy/apparmor/sentry-exporter
+    podman       # scripts/check-image.sh: builds and runs the container image
+    runc         # scripts/check-image.sh: the OCI runtime podman runs it with
+    busybox-static  # scripts/check-image.sh: a static program for a busy container of its own
+    libcap2-bin  # scripts/check-image.sh: setcap stamps the image's binary
     mandoc       # lints the man pages (scripts/check-man.sh)
     man-db       # man -l renders them
     bsdextrautils  # col, to read rendered pages as plain text
