@@ -4,17 +4,15 @@ import PackageDescription
 /// Release links of the two programs: static executables, laid out for a small resident set.
 ///
 /// Static (the C and C++ libraries and ncursesw, zlib, libcrypt and libyaml linked in, as a Go
-/// exporter is): the binaries run on any x86-64 Linux, and the loader no longer maps four
-/// shared libraries, relocates them and looks up their symbols, which kept 3 MiB of them
-/// resident (libc 1.4, libstdc++ 1.0, libm 0.4, ld.so 0.2) where the linked-in parts take a few
-/// hundred KiB. The functions a run of each program executes are laid out together, in its own
-/// list (`bench/symbol-order/PROGRAM.txt`, made by `bench/symbol-order.sh`), so the kernel's
-/// 64 KiB fault-around maps far fewer pages of code; names a list has and the binary lacks are
-/// ignored, so a stale list costs memory, not correctness. One list per program: the exporter's
-/// NIO code, which sentry-top links too for `--prometheus`, must not sit among the functions
-/// sentry-top's local mode runs. Measured with `bench/rss-by-section.py` and `/proc/PID/smaps`: exporter at
-/// 3,000 processes 17.6 MiB dynamic, 9.1 MiB static, ordered and with function sections below
-/// (bench/run.sh, 2026-12-02).
+/// exporter is): the binaries run on any x86-64 Linux, and the loader maps, relocates and
+/// searches no shared library, whose pages would otherwise stay resident in every run. The
+/// functions a run of each program executes are laid out together, in its own list
+/// (`bench/symbol-order/PROGRAM.txt`, made by `bench/symbol-order.sh`), so the kernel's 64 KiB
+/// fault-around maps few pages of code beyond them; names a list has and the binary lacks are
+/// ignored (so a stale list costs memory, not correctness; `scripts/check-bench.sh` says how
+/// much of each still matches). One list per program: the exporter's NIO code, which sentry-top
+/// links too for `--prometheus`, must not sit among the functions sentry-top's local mode runs.
+/// README, "Performance", has what each of these measured.
 ///
 /// `PROC_SENTRY_LINK=dynamic` in the environment links the C libraries as shared ones instead,
 /// for tools that interpose on them with `LD_PRELOAD`, which a static executable does not load
@@ -64,9 +62,13 @@ let package = Package(
         // MARK: - Targets
 
         /// Scanning /proc, rates, Top N selection, user and container resolution, exposition,
-        /// and the configuration files' YAML. Depends on nothing but the C library and libyaml,
-        /// so both programs share exactly one collector.
-        .target(name: "SentryCore", dependencies: ["CLinux", "CYAML"], swiftSettings: functionSections),
+        /// the configuration files' YAML, and the collector's command-line options. Depends on
+        /// nothing but the C library, libyaml and ArgumentParser (for those options), so both
+        /// programs share exactly one collector, configured by the same flags.
+        .target(
+            name: "SentryCore",
+            dependencies: ["CLinux", "CYAML", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: functionSections),
 
         /// What the Glibc module leaves out: `malloc.h` (for `HeapTuning`), `fstatfs` and the
         /// filesystem magic numbers (for `ProcFS.isLive`).

@@ -7,7 +7,13 @@
 #   2. terminated mid-run, it leaves no process, tmux server or temporary file behind;
 #   3. `bench/churn.sh --quick --out FILE` exits 0 with figures for both of its quick workloads
 #      under both rules, the same report in FILE, and nothing left behind;
-#   4. `bench/fleet.py` on a small fleet prints figures for both views and leaves nothing behind.
+#   4. `bench/fleet.py` on a small fleet prints figures for both views and leaves nothing behind;
+#   5. each program's link order (bench/symbol-order/PROGRAM.txt) still names the release
+#      binary's functions: at least 90% of its names are in the binary. lld ignores the names
+#      it does not find, so a list gone stale after renames costs memory silently. A list made
+#      for the binary matches 98-100% (the rest are names of functions that a change has
+#      since inlined or merged); a rename of one type moves a few dozen names, a reshaped
+#      module a few hundred (of 2,500-3,700): below 90%, regenerate it (bench/symbol-order.sh).
 # Optional tools (wrk, htop, process-exporter, ../shared/bench) may be absent: what the
 # benchmark skipped is printed, and is not a failure.
 set -euo pipefail
@@ -20,6 +26,17 @@ fail() { echo "check-bench: FAIL: $*" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/check-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+
+for program in sentry-exporter sentry-top; do
+    list=bench/symbol-order/$program.txt
+    nm --defined-only .build/release/$program | awk '{print $NF}' | sort -u > "$work/names"
+    sort -u "$list" > "$work/listed"
+    listed=$(wc -l < "$work/listed")
+    found=$(comm -12 "$work/names" "$work/listed" | wc -l)
+    percent=$(( found * 100 / listed ))
+    echo "check-bench: $list: $found of $listed names in the binary ($percent%)"
+    [ "$percent" -ge 90 ] || fail "$list is stale ($percent% < 90% of its names in the binary): run bench/symbol-order.sh"
+done
 
 # Temporary files and tmux servers the benchmark may create, to compare before and after.
 leftovers() {

@@ -92,8 +92,9 @@ check(len(stages) >= 2 and stages[-1] == "scratch", f"multi-stage, the image its
 # The image builds with the Makefile's release command, which links the Swift libraries statically.
 makefile = (ROOT / "Makefile").read_text()
 check(re.search(r"^RUN make build PROGRAMS=sentry-exporter\b", dockerfile, re.M) is not None
-      and re.search(r"^RELEASE := .*--static-swift-stdlib", makefile, re.M) is not None,
-      "builds sentry-exporter with the Makefile's release build (--static-swift-stdlib)")
+      and re.search(r"^RELEASE := \$\(SWIFT\) build -c release\s*$", makefile, re.M) is not None
+      and "-static-executable" in (ROOT / "Package.swift").read_text(),
+      "builds sentry-exporter with the Makefile's release build (static: Package.swift's -static-executable)")
 setcap = re.search(r"setcap (\S+)=ep /staging/sentry-exporter", dockerfile)
 file_caps = {c.removeprefix("cap_").upper() for c in setcap.group(1).split(",")} if setcap else set()
 check(file_caps == CAPS, f"file capabilities are exactly {sorted(CAPS)} (got {sorted(file_caps)})")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks `make install` and `make uninstall` as a packager uses them: a staged install under
+# Checks the release build as Swift users run it (`swift build -c release`, `swift run -c
+# release`), then `make install` and `make uninstall` as a packager uses them: a staged install under
 # DESTDIR with a custom PREFIX holds exactly the two programs and their man pages, the
 # programs run without a Swift toolchain's runtime libraries, and uninstall removes exactly
 # what install put there (files of others in the same tree stay).
@@ -7,6 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fail() { echo "check-install: FAIL: $*" >&2; exit 1; }
+
+echo "check-install: swift build -c release, swift run -c release sentry-top --version"
+swift build -c release >/dev/null || fail "swift build -c release failed"
+version=$(swift run -c release --skip-build sentry-top --version) || fail "swift run -c release sentry-top failed"
+[ -n "$version" ] || fail "swift run -c release sentry-top --version printed nothing"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -7,7 +7,6 @@ import NIOPosix
 /// `HTTPServerLimits` (enforced by each connection's `ConnectionGuard`) and `WebSecurity` (TLS,
 /// basic auth), and shuts down gracefully (no new connections, in-flight responses completed).
 struct HTTPServer {
-    let group: MultiThreadedEventLoopGroup
     let quiescing: ServerQuiescingHelper
     let channel: Channel
 
@@ -54,7 +53,7 @@ struct HTTPServer {
         for host in address.bindHosts {
             do {
                 let channel = try bootstrap.bind(host: host, port: address.port).wait()
-                return HTTPServer(group: group, quiescing: quiescing, channel: channel)
+                return HTTPServer(quiescing: quiescing, channel: channel)
             } catch {
                 lastError = error
             }
@@ -64,11 +63,4 @@ struct HTTPServer {
 
     /// The port actually bound (differs from the requested one when that was 0).
     var boundPort: Int { channel.localAddress?.port ?? 0 }
-
-    /// Stops accepting, lets open requests finish, and completes when every connection is closed.
-    func shutdown() -> EventLoopFuture<Void> {
-        let promise = group.next().makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: promise)
-        return promise.futureResult
-    }
 }

@@ -15,7 +15,7 @@ final class Scanner: @unchecked Sendable {
     /// start time counts from it, whichever tree `--path.procfs` names.
     private let ownBootTime: Double?
     private let store: ExpositionStore
-    private let interval: ScanInterval
+    private let interval: FlagDuration
     private let logger: Logger
     private let queue = DispatchQueue(label: "proc-sentry.scanner")
     private var timer: DispatchSourceTimer?
@@ -29,7 +29,7 @@ final class Scanner: @unchecked Sendable {
     private var warnedAboutAccounting = false
     private var warnedAboutIOAccounting = false
 
-    init(collector: Collector, store: ExpositionStore, interval: ScanInterval, version: String, logger: Logger) {
+    init(collector: Collector, store: ExpositionStore, interval: FlagDuration, version: String, logger: Logger) {
         self.collector = collector
         self.store = store
         self.interval = interval

@@ -10,8 +10,6 @@ import SentryCore
 /// memory and disk IO to Prometheus.
 @main
 struct SentryExporter: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "sentry-exporter",
         abstract: "Prometheus exporter for the Top N processes by CPU, memory and disk IO.",
@@ -20,7 +18,7 @@ struct SentryExporter: ParsableCommand {
             by resident memory and by storage IO, with totals for everything else and per-container \
             aggregates. The environment variable TOP_N sets --top-n when the flag is absent.
             """,
-        version: version
+        version: ProcSentry.version
     )
 
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on: [host]:port.")
@@ -44,49 +42,18 @@ struct SentryExporter: ParsableCommand {
     @Option(
         name: .customLong("web.read-timeout"),
         help: "Time a client has to send a whole request (from the connection's accept, or the request's first byte), e.g. 10s.")
-    var readTimeout = ScanInterval(milliseconds: 10_000)
+    var readTimeout = FlagDuration(milliseconds: 10_000)
 
     @Option(
         name: .customLong("web.idle-timeout"),
         help: "Time a keep-alive connection may wait for its next request, and a response for the client to read it.")
-    var idleTimeout = ScanInterval(milliseconds: 60_000)
+    var idleTimeout = FlagDuration(milliseconds: 60_000)
 
-    @Option(
-        name: .customLong("top-n"),
-        help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
-    var topN: Int?
-
-    @Option(
-        name: .customLong("top.min-scans"),
-        help: "Consecutive scans a process must be seen in before it enters a Top N list: 2 (a one-scan flash exports nothing) or 1.")
-    var minimumScans = SelectionRules().minimumScans
-
-    @Option(name: .customLong("top.min-cpu-percent"), help: "Least CPU (own plus children's, 100 = one core) to enter the CPU list.")
-    var minimumCPUPercent = SelectionRules().minimumCPUPercent
-
-    @Option(name: .customLong("top.min-memory-bytes"), help: "Least resident memory, in bytes, to enter the memory list.")
-    var minimumResidentBytes = SelectionRules().minimumResidentBytes
-
-    @Option(
-        name: .customLong("top.min-io-bytes-per-second"), help: "Least storage reads plus writes per second to enter the IO list.")
-    var minimumIOBytesPerSecond = SelectionRules().minimumIOBytesPerSecond
-
-    @Option(
-        name: .customLong("top.hold"),
-        help: "Scans an exported process stays exported after it left every list (0: none).")
-    var holdScans = SelectionRules().holdScans
+    @OptionGroup(title: "Collection")
+    var collection: CollectorOptions
 
     @Option(name: .customLong("scan.interval"), help: "Time between scans of /proc, e.g. 500ms, 15s, 1m.")
-    var scanInterval = ScanInterval(milliseconds: 15_000)
-
-    @Option(name: .customLong("path.procfs"), help: "Mount point of the proc filesystem to scan.")
-    var procRoot = ProcFS.defaultRoot
-
-    @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
-    var passwdPath = "/etc/passwd"
-
-    @Option(name: .customLong("path.sysfs"), help: "Mount point of sysfs, for containers' cgroup CPU accounting.")
-    var sysRoot = "/sys"
+    var scanInterval = FlagDuration(milliseconds: 15_000)
 
     @Flag(
         name: .customLong("collector.cmdline"), inversion: .prefixedNo,
@@ -104,30 +71,7 @@ struct SentryExporter: ParsableCommand {
     @Option(name: .customLong("log.format"), help: "Log line format: logfmt or json.")
     var logFormat = LogFormat.logfmt
 
-    /// The N to use: the flag, else `TOP_N`, else the default.
-    var effectiveTopN: Int {
-        get throws {
-            do { return try CollectorConfiguration.resolveTopN(flag: topN) } catch { throw ValidationError(error.description) }
-        }
-    }
-
-    /// The `--top.*` rules, checked.
-    var selectionRules: SelectionRules {
-        get throws {
-            do {
-                return try SelectionRules(
-                    validatingMinimumScans: minimumScans, minimumCPUPercent: minimumCPUPercent,
-                    minimumResidentBytes: minimumResidentBytes, minimumIOBytesPerSecond: minimumIOBytesPerSecond,
-                    holdScans: holdScans)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
-    }
-
     func validate() throws {
-        _ = try effectiveTopN
-        _ = try selectionRules
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", !telemetryPath.contains("?") else {
             throw ValidationError(
                 "invalid value '\(telemetryPath)' for '--web.telemetry-path': expected a path such as /metrics, other than /")
@@ -168,21 +112,20 @@ struct SentryExporter: ParsableCommand {
     func run() throws {
         if checksHealth { try checkHealth() }
         HeapTuning.returnLargeBlocksToTheKernel()
+        OpenFileLimit.raiseToHardLimit()
         let logger = makeLogger()
         let security = try loadWebSecurity()
-        let configuration = CollectorConfiguration(
-            procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN,
-            selection: try selectionRules, collectsCommandLines: collectsCommandLines)
+        let configuration = try collection.configuration(collectsCommandLines: collectsCommandLines)
         let collector: Collector
         do {
             collector = try Collector(configuration: configuration)
         } catch {
-            throw StartupError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
+            throw StartupError(message: "cannot read '--path.procfs' \(configuration.procRoot): \(error)")
         }
 
         let store = ExpositionStore()
         let scanner = Scanner(
-            collector: collector, store: store, interval: scanInterval, version: Self.version, logger: logger)
+            collector: collector, store: store, interval: scanInterval, version: ProcSentry.version, logger: logger)
         scanner.start()
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -198,8 +141,8 @@ struct SentryExporter: ParsableCommand {
         logger.info(
             "Starting proc-sentry on \(address)",
             metadata: [
-                "version": "\(Self.version)", "telemetry_path": "\(telemetryPath)", "top_n": "\(configuration.topN)",
-                "scan_interval": "\(scanInterval)", "path_procfs": "\(procRoot)", "path_sysfs": "\(sysRoot)",
+                "version": "\(ProcSentry.version)", "telemetry_path": "\(telemetryPath)", "top_n": "\(configuration.topN)",
+                "scan_interval": "\(scanInterval)", "path_procfs": "\(configuration.procRoot)", "path_sysfs": "\(configuration.sysRoot)",
                 "tls": "\(security.tls != nil)", "basic_auth": "\(security.authenticator != nil)",
                 "collector_cmdline": "\(collectsCommandLines)",
             ])

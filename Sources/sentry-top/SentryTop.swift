@@ -5,13 +5,11 @@ import SentryCore
 /// `sentry-top`: a top-like view of exactly the Top N processes sentry-exporter sends to Prometheus.
 @main
 struct SentryTop: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "sentry-top",
         abstract: "Top N processes by CPU, memory and IO, as sentry-exporter sends them to Prometheus.",
         discussion: "Press h in the interface for the keys. With --batch or --json it prints instead of drawing.",
-        version: version
+        version: ProcSentry.version
     )
 
     /// The orders `--sort` offers.
@@ -19,39 +17,8 @@ struct SentryTop: ParsableCommand {
         case cpu, memory, io, pid, name
     }
 
-    @Option(
-        name: .customLong("top-n"),
-        help: "Processes in each Top N list (CPU, memory, IO). Default 50, or the TOP_N environment variable.")
-    var topN: Int?
-
-    @Option(
-        name: .customLong("top.min-scans"),
-        help: "Consecutive scans a process must be seen in before it enters a Top N list: 2 (a one-scan flash exports nothing) or 1.")
-    var minimumScans = SelectionRules().minimumScans
-
-    @Option(name: .customLong("top.min-cpu-percent"), help: "Least CPU (own plus children's, 100 = one core) to enter the CPU list.")
-    var minimumCPUPercent = SelectionRules().minimumCPUPercent
-
-    @Option(name: .customLong("top.min-memory-bytes"), help: "Least resident memory, in bytes, to enter the memory list.")
-    var minimumResidentBytes = SelectionRules().minimumResidentBytes
-
-    @Option(
-        name: .customLong("top.min-io-bytes-per-second"), help: "Least storage reads plus writes per second to enter the IO list.")
-    var minimumIOBytesPerSecond = SelectionRules().minimumIOBytesPerSecond
-
-    @Option(
-        name: .customLong("top.hold"),
-        help: "Scans an exported process stays exported after it left every list (0: none).")
-    var holdScans = SelectionRules().holdScans
-
-    @Option(name: .customLong("path.procfs"), help: "Mount point of the proc filesystem to scan.")
-    var procRoot = ProcFS.defaultRoot
-
-    @Option(name: .customLong("path.passwd"), help: "passwd file to resolve user names from.")
-    var passwdPath = "/etc/passwd"
-
-    @Option(name: .customLong("path.sysfs"), help: "Mount point of sysfs, for containers' cgroup CPU accounting.")
-    var sysRoot = "/sys"
+    @OptionGroup(title: "Collection")
+    var collection: CollectorOptions
 
     @Option(name: [.short, .customLong("delay")], help: "Seconds between refreshes.")
     var delay = 1.5
@@ -104,30 +71,7 @@ struct SentryTop: ParsableCommand {
     @Option(help: ArgumentHelp("With --prometheus: seconds the time keys step by (default: the node's stored scan interval).", valueName: "seconds"))
     var step: Double?
 
-    /// The N to use: the flag, else `TOP_N` (as the exporter beside it), else the default.
-    var effectiveTopN: Int {
-        get throws {
-            do { return try CollectorConfiguration.resolveTopN(flag: topN) } catch { throw ValidationError(error.description) }
-        }
-    }
-
-    /// The `--top.*` rules, checked.
-    var selectionRules: SelectionRules {
-        get throws {
-            do {
-                return try SelectionRules(
-                    validatingMinimumScans: minimumScans, minimumCPUPercent: minimumCPUPercent,
-                    minimumResidentBytes: minimumResidentBytes, minimumIOBytesPerSecond: minimumIOBytesPerSecond,
-                    holdScans: holdScans)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
-    }
-
     func validate() throws {
-        _ = try effectiveTopN
-        _ = try selectionRules
         guard delay >= 0.1, delay <= 3600, delay.isFinite else {
             throw ValidationError("invalid value '\(delay)' for '--delay': expected 0.1 to 3600 seconds")
         }
@@ -206,6 +150,7 @@ struct SentryTop: ParsableCommand {
 
     func run() throws {
         HeapTuning.returnLargeBlocksToTheKernel()
+        OpenFileLimit.raiseToHardLimit()
         let source = try makeSource()
         var state = TopState(delay: delay)
         apply(sort, to: &state)
@@ -235,15 +180,13 @@ struct SentryTop: ParsableCommand {
         if let prometheus {
             return PrometheusSource(
                 api: PrometheusAPI(baseURL: prometheus, access: try httpAccess), matchers: try matchers,
-                fleetCount: try effectiveTopN)
+                fleetCount: try collection.topNToUse)
         }
+        let configuration = try collection.configuration()
         do {
-            return try LocalSource(
-                configuration: CollectorConfiguration(
-                    procRoot: procRoot, passwdPath: passwdPath, sysRoot: sysRoot, topN: try effectiveTopN,
-                    selection: try selectionRules))
+            return try LocalSource(configuration: configuration)
         } catch {
-            throw RunError(message: "cannot read '--path.procfs' \(procRoot): \(error)")
+            throw RunError(message: "cannot read '--path.procfs' \(configuration.procRoot): \(error)")
         }
     }
 

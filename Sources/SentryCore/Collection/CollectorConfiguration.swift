@@ -24,7 +24,7 @@ public struct CollectorConfiguration: Sendable {
     /// Bytes per memory page, the unit of `/proc/<pid>/stat` RSS.
     public var pageSize: Int
     /// Descriptors the collector may keep open between scans (two per process); nil for all of
-    /// `RLIMIT_NOFILE` (raised to its hard limit) but 1024 left to the rest of the program when
+    /// the soft `RLIMIT_NOFILE` (`OpenFileLimit`) but 1024 left to the rest of the program when
     /// the root is a live procfs (`ProcFS.isLive`), and none otherwise (a copied tree's files may
     /// be replaced, not re-rendered, under an open descriptor).
     public var keptDescriptorLimit: Int?
@@ -34,12 +34,10 @@ public struct CollectorConfiguration: Sendable {
     /// The N both programs accept: enough for any screen or dashboard, small enough to bound series.
     public static let topNRange = 1...10_000
 
-    /// The N both programs use: the `--top-n` flag, else the `TOP_N` environment variable (as in
-    /// the original design, so a container or DaemonSet sets it once), else the default.
+    /// The N both programs use: the `--top-n` flag, else the value of the `TOP_N` environment
+    /// variable (`environment`, nil when unset), else the default.
     /// - Throws: `TopNError` naming the flag or the variable when the value is out of range.
-    public static func resolveTopN(
-        flag: Int?, environment: String? = getenv("TOP_N").map { String(cString: $0) }
-    ) throws(TopNError) -> Int {
+    public static func resolveTopN(flag: Int?, environment: String?) throws(TopNError) -> Int {
         if let flag {
             guard topNRange.contains(flag) else { throw TopNError(source: "'--top-n'", value: String(flag)) }
             return flag

@@ -1,8 +1,8 @@
 import Glibc
 
 /// The descriptors of one process's `stat` and `io` kept open between scans, so each scan reads
-/// them with `pread` instead of a path lookup, `open` and `close` (about half the cost of a
-/// scan, measured against `../shared/bench/floor -m cached`).
+/// them with `pread` instead of a path lookup, `open` and `close`, which are most of what a
+/// scan of an unchanged process otherwise costs (README, "Performance").
 struct KeptDescriptors {
     var stat: Int32 = -1
     var io: Int32 = -1
@@ -39,20 +39,10 @@ struct DescriptorBudget {
     /// Whether a budget there was has run out.
     var isExhausted: Bool { initial > 0 && available == 0 }
 
-    /// All of the soft `RLIMIT_NOFILE` but `reserve`, after raising the soft limit to the hard one
-    /// (as Go's runtime does for every program): the default soft limit of 1024 would otherwise
-    /// cap the budget at a few hundred processes.
+    /// All of the soft `RLIMIT_NOFILE` but `reserve` (the programs raise the soft limit to the hard
+    /// one at start-up: `OpenFileLimit.raiseToHardLimit`).
     static func fromResourceLimit(reserve: Int) -> DescriptorBudget {
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        var limit = rlimit()
-        guard getrlimit(resource, &limit) == 0 else { return DescriptorBudget(available: 0) }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(resource, &raised) == 0 { limit = raised }
-        }
-        let ceiling: rlim_t = 1 << 20
-        return DescriptorBudget(available: Int(min(limit.rlim_cur, ceiling)) - reserve)
+        DescriptorBudget(available: OpenFileLimit.current - reserve)
     }
 
     /// Takes one descriptor from the budget; false if none is left.

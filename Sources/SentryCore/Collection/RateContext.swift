@@ -66,29 +66,6 @@ struct RateContext {
     }
 }
 
-extension ProcessSample {
-    /// The key this process is ranked by in `list`.
-    func value(for list: TopList) -> Double? {
-        switch list {
-        case .cpu: totalCPUPercent
-        case .memory: Double(residentBytes)
-        case .io: ioBytesPerSecond
-        }
-    }
-}
-
-extension ContainerUsage {
-    /// The key a container is ranked by in `list`. By CPU, the cgroup's accounting where it was
-    /// read (it holds exited processes' CPU exactly), else its processes' own and children's.
-    func value(for list: TopList) -> Double? {
-        switch list {
-        case .cpu: cgroupCPUPercent ?? usage.totalCPUPercent
-        case .memory: Double(usage.residentBytes)
-        case .io: usage.readBytesPerSecond + usage.writeBytesPerSecond
-        }
-    }
-}
-
 extension SystemUsage {
     /// CPU use between two readings of `/proc/stat`; busy fractions are absent without an earlier one.
     init(_ system: SystemStat, since earlier: SystemStat?) {

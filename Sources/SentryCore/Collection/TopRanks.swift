@@ -41,3 +41,26 @@ public struct TopRanks: Equatable, Sendable {
         }
     }
 }
+
+extension ProcessSample {
+    /// The key this process is ranked by in `list`.
+    func value(for list: TopList) -> Double? {
+        switch list {
+        case .cpu: totalCPUPercent
+        case .memory: Double(residentBytes)
+        case .io: ioBytesPerSecond
+        }
+    }
+}
+
+extension ContainerUsage {
+    /// The key a container is ranked by in `list`. By CPU, the cgroup's accounting where it was
+    /// read (it holds exited processes' CPU exactly), else its processes' own and children's.
+    func value(for list: TopList) -> Double? {
+        switch list {
+        case .cpu: cgroupCPUPercent ?? usage.totalCPUPercent
+        case .memory: Double(usage.residentBytes)
+        case .io: usage.readBytesPerSecond + usage.writeBytesPerSecond
+        }
+    }
+}

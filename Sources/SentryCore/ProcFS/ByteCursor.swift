@@ -118,3 +118,20 @@ struct ByteCursor {
         }
     }
 }
+
+extension ByteCursor {
+    /// Reads a non-negative decimal with an optional fraction (`0.52`, `12345.67`).
+    mutating func readFixedPoint() -> Double? {
+        guard let whole = readDecimal() else { return nil }
+        var value = Double(whole)
+        if consume(".") {
+            var scale = 0.1
+            while !isAtEnd, let digit = Self.decimalValue(bytes[offset]) {
+                value += Double(digit) * scale
+                scale /= 10
+                skipBytes(1)
+            }
+        }
+        return value
+    }
+}

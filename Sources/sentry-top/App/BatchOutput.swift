@@ -7,7 +7,7 @@ enum BatchOutput {
     static func text(_ data: TopData, state: TopState, time: Double) -> String {
         let header = data.header
         var lines = [
-            "sentry-top \(SentryTop.version) - \(DetailsView.utc(time)) - source \(header.source)",
+            "sentry-top \(ProcSentry.version) - \(DetailsView.utc(time)) - source \(header.source)",
             "CPU \(header.cpuBusy.map { Format.fixed($0 * 100, fractionDigits: 1) + "%" } ?? Format.notAvailable)"
                 + " (unattributed \(header.unattributedCPUPercent.map { Format.percent($0) + "% of one core" } ?? Format.notAvailable))"
                 + ", memory \(header.memory.map { "\(Format.bytes($0.usedBytes))/\(Format.bytes($0.totalBytes))" } ?? Format.notAvailable)"

@@ -1,4 +1,5 @@
 import Glibc
+import SentryCore
 
 /// A sentry-exporter's metrics URL, fetched with one blocking HTTP/1.1 GET per refresh.
 ///
@@ -54,7 +55,7 @@ struct MetricsEndpoint: Equatable, Sendable {
         case .failure(let error): return .failure(error)
         }
         defer { close(fd) }
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nAccept: text/plain\r\nUser-Agent: sentry-top/\(SentryTop.version)\r\nConnection: close\r\n\r\n"
+        let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nAccept: text/plain\r\nUser-Agent: sentry-top/\(ProcSentry.version)\r\nConnection: close\r\n\r\n"
         guard Self.send(Array(request.utf8), on: fd, deadline: deadline) else { return .failure(fail("sending the request failed")) }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)

@@ -34,7 +34,7 @@ struct SourceError: Error, Equatable {
 final class LocalSource: TopDataSource {
     private let collector: Collector
     private let procFS: ProcFS
-    private let exposition = Exposition(version: SentryTop.version, scans: 0, scanFailures: 0, ownProcess: nil)
+    private let exposition = Exposition(version: ProcSentry.version, scans: 0, scanFailures: 0, ownProcess: nil)
 
     let isLocal = true
     private var hasScanned = false

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import SentryCore
 
 /// The query API of Prometheus and of the stores that serve the same one (Thanos, Mimir,
 /// VictoriaMetrics): instant queries by POST to `BASE/api/v1/query`, answered in JSON.
@@ -69,7 +70,7 @@ final class PrometheusAPI {
                 var request = try HTTPClient.Request(url: access.requestURL(baseURL + "/api/v1/query"), method: .POST)
                 request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                 request.headers.add(name: "Accept", value: "application/json")
-                request.headers.add(name: "User-Agent", value: "sentry-top/\(SentryTop.version)")
+                request.headers.add(name: "User-Agent", value: "sentry-top/\(ProcSentry.version)")
                 for (name, value) in access.headers { request.headers.replaceOrAdd(name: name, value: value) }
                 request.body = .string(form.map { "\($0)=\(Self.formEncoded($1))" }.joined(separator: "&"))
                 return client.execute(request: request, deadline: .now() + .seconds(Self.timeout))

@@ -1,7 +1,8 @@
 import ArgumentParser
 
-/// A duration in Prometheus's notation (`500ms`, `15s`, `1m`, `1m30s`, `1h`), for `--scan.interval`.
-struct ScanInterval: Equatable, ExpressibleByArgument, CustomStringConvertible {
+/// A duration flag's value in Prometheus's notation (`500ms`, `15s`, `1m`, `1m30s`, `1h`): `--scan.interval`
+/// and the HTTP timeouts.
+struct FlagDuration: Equatable, ExpressibleByArgument, CustomStringConvertible {
     let milliseconds: Int
 
     init(milliseconds: Int) {
