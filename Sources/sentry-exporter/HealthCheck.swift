@@ -37,8 +37,7 @@ struct HealthCheck {
 
     /// The URL checked, for messages.
     var url: String {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "\(tls == nil ? "http" : "https")://\(shownHost):\(port)\(path)"
+        "\(tls == nil ? "http" : "https")://\(HostAndPort(host: host, port: port))\(path)"
     }
 
     /// Runs the check: nil when healthy, else what went wrong.
@@ -68,7 +67,7 @@ struct HealthCheck {
         }
         let head = HTTPRequestHead(
             version: .http1_1, method: .GET, uri: path,
-            headers: HTTPHeaders([("Host", "\(host.contains(":") ? "[\(host)]" : host):\(port)"), ("Connection", "close")]))
+            headers: HTTPHeaders([("Host", HostAndPort(host: host, port: port).description), ("Connection", "close")]))
         ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelInitializer { channel in

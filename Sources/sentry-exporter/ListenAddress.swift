@@ -1,4 +1,5 @@
 import ArgumentParser
+import SentryCore
 
 /// A `host:port` to listen on, as node_exporter's `--web.listen-address` takes it:
 /// `:9105` (every interface), `127.0.0.1:9105`, `[::1]:9105`, `localhost:0` (any free port).
@@ -13,22 +14,13 @@ struct ListenAddress: Equatable, ExpressibleByArgument, CustomStringConvertible 
     }
 
     init?(argument: String) {
-        guard let colon = argument.lastIndex(of: ":"),
-            let port = Int(argument[argument.index(after: colon)...]), (0...65535).contains(port)
-        else { return nil }
-        var host = argument[..<colon]
-        if host.hasPrefix("[") {
-            guard host.hasSuffix("]"), host.count > 2 else { return nil }
-            host = host.dropFirst().dropLast()
-        } else if host.contains(":") {
-            return nil  // an IPv6 address needs brackets, or the port is ambiguous
-        }
-        self.init(host: String(host), port: port)
+        guard let address = HostAndPort(argument), let port = address.port else { return nil }
+        self.init(host: address.host, port: port)
     }
 
     /// The address as given (with brackets around an IPv6 host).
     var description: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        HostAndPort(host: host, port: port).description
     }
 
     /// The hosts to try binding, in order: every interface means IPv6 and IPv4 together (`::`),

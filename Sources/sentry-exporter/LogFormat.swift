@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Logging
+import SentryCore
 
 /// The log line formats of Prometheus exporters (`--log.format`).
 enum LogFormat: String, CaseIterable, ExpressibleByArgument {
@@ -62,8 +63,7 @@ struct ExporterLogHandler: LogHandler {
 
     /// Now in RFC 3339 UTC with milliseconds.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        let now = SystemClock.now(CLOCK_REALTIME)
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)

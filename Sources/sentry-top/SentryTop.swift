@@ -157,7 +157,7 @@ struct SentryTop: ParsableCommand {
         if prometheus != nil {
             state.tabs = Tab.allCases
             state.timeline = Timeline(instant: nil, step: step ?? Timeline.defaultStep, stepIsFixed: step != nil)
-            if let startInstant = try startInstant { state.show(startInstant, now: currentTime()) }
+            if let startInstant = try startInstant { state.show(startInstant, now: SystemClock.seconds(CLOCK_REALTIME)) }
             if let instance { state.node = instance } else { state.tab = .nodes }
         }
         if batch || json {
@@ -210,7 +210,7 @@ struct SentryTop: ParsableCommand {
             case .success(let data):
                 state.reconcile(with: data)
                 for warning in data.warnings { printError("Prometheus warns: \(warning)") }
-                let time = currentTime()
+                let time = SystemClock.seconds(CLOCK_REALTIME)
                 let output = json ? ((try? BatchOutput.json(data, state: state, time: time)) ?? "{}\n")
                     : BatchOutput.text(data, state: state, time: time) + "\n"
                 writeStandardOutput(output)
@@ -256,10 +256,4 @@ func sleepSeconds(_ seconds: Double) {
     var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
     var request = remaining
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-}
-
-func currentTime() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

@@ -30,14 +30,25 @@ public struct SystemScanClock: ScanClock {
     public init() {}
 
     public func now() -> ScanInstant {
-        ScanInstant(sinceBoot: sinceBoot(), wallClock: Self.seconds(CLOCK_REALTIME))
+        ScanInstant(sinceBoot: sinceBoot(), wallClock: SystemClock.seconds(CLOCK_REALTIME))
     }
 
-    public func sinceBoot() -> Double { Self.seconds(CLOCK_BOOTTIME) }
+    public func sinceBoot() -> Double { SystemClock.seconds(CLOCK_BOOTTIME) }
+}
 
-    private static func seconds(_ clock: clockid_t) -> Double {
+/// The system's clocks (`clock_gettime`), read the one way both programs read them.
+public enum SystemClock {
+    /// The time on `clock` (`CLOCK_REALTIME`: since the Unix epoch; `CLOCK_MONOTONIC`,
+    /// `CLOCK_BOOTTIME`: since an unspecified start, never stepped back).
+    public static func now(_ clock: clockid_t) -> timespec {
         var time = timespec()
         clock_gettime(clock, &time)
+        return time
+    }
+
+    /// `now(clock)` in seconds.
+    public static func seconds(_ clock: clockid_t) -> Double {
+        let time = now(clock)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -138,7 +138,7 @@ extension ExportedProcess {
         var processes: [Int32: ExportedProcess] = [:]
         func join(_ name: String, _ update: (inout ExportedProcess, MetricFamily.Sample) -> Void) {
             for sample in samples[name] {
-                guard let pid = sample.label("pid").flatMap(Int32.init(decimal:)) else { continue }
+                guard let pid = sample.label("pid").flatMap({ Int32(decimalDigits: $0.utf8) }) else { continue }
                 update(&processes[pid, default: ExportedProcess(pid: pid, labelsOf: sample)], sample)
             }
         }
@@ -159,7 +159,7 @@ extension ExportedProcess {
         }
         join("proc_process_top_listening_port_info") { process, sample in
             guard let kind = sample.label("protocol").flatMap(SocketTable.Kind.init(rawValue:)),
-                let port = sample.label("port").flatMap(UInt16.init(decimal:))
+                let port = sample.label("port").flatMap({ label in UInt16(decimalDigits: label.utf8) })
             else { return }
             process.listeningPorts.append(ListeningPort(kind: kind, port: port))
         }
@@ -269,13 +269,3 @@ extension Double {
     fileprivate var exactCount: Int? { self >= 0 ? Int(exactly: self) : nil }
 }
 
-extension FixedWidthInteger {
-    /// A number in plain decimal digits, as the exporter writes PIDs and ports (no sign, no
-    /// blanks); nil if it does not fit.
-    fileprivate init?(decimal text: String) {
-        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-            return nil
-        }
-        self.init(text)
-    }
-}

@@ -46,11 +46,9 @@ struct ByteCursor {
         skipBlanks()
         var value: UInt64 = 0
         let start = offset
-        while offset < bytes.count, let digit = Self.decimalValue(bytes[offset]) {
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(digit)
-            if overflow1 || overflow2 { return nil }
-            value = sum
+        while offset < bytes.count, Self.decimalValue(bytes[offset]) != nil {
+            guard let next = value.appendingDecimalDigit(bytes[offset]) else { return nil }
+            value = next
             offset += 1
         }
         return offset > start ? value : nil
@@ -116,6 +114,31 @@ struct ByteCursor {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt64(byte - UInt8(ascii: "A") + 10)
         default: nil
         }
+    }
+}
+
+extension FixedWidthInteger {
+    /// The number `digits` spell in ASCII decimal, with nothing else among them (no sign, no
+    /// blanks); nil if there are none, another byte is there, or the number does not fit.
+    init?(decimalDigits digits: some Sequence<UInt8>) {
+        var value: Self = 0
+        var isEmpty = true
+        for byte in digits {
+            guard let next = value.appendingDecimalDigit(byte) else { return nil }
+            value = next
+            isEmpty = false
+        }
+        guard !isEmpty else { return nil }
+        self = value
+    }
+
+    /// `self` with the ASCII decimal digit `byte` appended (`self * 10 + digit`); nil if `byte`
+    /// is not a digit or the result does not fit.
+    func appendingDecimalDigit(_ byte: UInt8) -> Self? {
+        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+        let (times10, overflow) = multipliedReportingOverflow(by: 10)
+        let (sum, carry) = times10.addingReportingOverflow(Self(byte &- UInt8(ascii: "0")))
+        return overflow || carry ? nil : sum
     }
 }
 

@@ -234,16 +234,7 @@ public final class ProcFS {
     /// The entry's name as a positive decimal number, or nil for `self`, `.`, `sys` and the like.
     private static func processID(_ entry: UnsafeMutablePointer<dirent>) -> Int32? {
         withUnsafeBytes(of: &entry.pointee.d_name) { name in
-            var value: Int32 = 0
-            for byte in name {
-                if byte == 0 { break }
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(Int32(byte - UInt8(ascii: "0")))
-                guard !overflow1, !overflow2 else { return nil }
-                value = sum
-            }
-            return value > 0 ? value : nil
+            Int32(decimalDigits: name.prefix { $0 != 0 }).flatMap { $0 > 0 ? $0 : nil }
         }
     }
 }

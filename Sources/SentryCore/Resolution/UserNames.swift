@@ -57,7 +57,7 @@ public struct UserNames {
         for line in contents.split(separator: UInt8(ascii: "\n")) {
             guard line.first != UInt8(ascii: "#") else { continue }
             let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
-            guard fields.count >= 3, !fields[0].isEmpty, let uid = UInt32(decimal: fields[2]) else { continue }
+            guard fields.count >= 3, !fields[0].isEmpty, let uid = UInt32(decimalDigits: fields[2]) else { continue }
             if names[uid] == nil {
                 names[uid] = String(decoding: fields[0], as: UTF8.self)
             }
@@ -101,18 +101,3 @@ public struct UserNames {
     }
 }
 
-extension UInt32 {
-    /// A decimal number of ASCII digits only; nil for anything else or on overflow.
-    init?(decimal digits: ArraySlice<UInt8>) {
-        guard !digits.isEmpty else { return nil }
-        var value: UInt32 = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt32(byte - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-        }
-        self = value
-    }
-}

@@ -20,42 +20,28 @@ struct MetricsEndpoint: Equatable, Sendable {
         let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count)
-        var host = Substring(authority)
-        var port = 80
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
-            let after = host[host.index(after: close)...]
-            host = host[host.index(after: host.startIndex)..<close]
-            if !after.isEmpty {
-                guard after.hasPrefix(":"), let number = Int(after.dropFirst()) else { return nil }
-                port = number
-            }
-        } else if let colon = host.lastIndex(of: ":") {
-            guard let number = Int(host[host.index(after: colon)...]) else { return nil }
-            port = number
-            host = host[..<colon]
-        }
-        guard !host.isEmpty, (1...65535).contains(port), !host.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" })
+        guard let address = HostAndPort(authority), !address.host.isEmpty, address.port != 0,
+            !address.host.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" })
         else { return nil }
-        self.host = String(host)
-        self.port = port
+        host = address.host
+        port = address.port ?? 80
         self.path = path.isEmpty ? "/metrics" : String(path)
     }
 
     var url: String {
-        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)"
+        "http://\(HostAndPort(host: host, port: port))\(path)"
     }
 
     /// GETs the body, giving up after `timeout` seconds in all.
     func fetch(timeout: Double) -> Result<[UInt8], SourceError> {
-        let deadline = Self.now() + timeout
+        let deadline = SystemClock.seconds(CLOCK_MONOTONIC) + timeout
         let fd: Int32
         switch connect(deadline: deadline) {
         case .success(let socket): fd = socket
         case .failure(let error): return .failure(error)
         }
         defer { close(fd) }
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nAccept: text/plain\r\nUser-Agent: sentry-top/\(ProcSentry.version)\r\nConnection: close\r\n\r\n"
+        let request = "GET \(path) HTTP/1.1\r\nHost: \(HostAndPort(host: host, port: port))\r\nAccept: text/plain\r\nUser-Agent: sentry-top/\(ProcSentry.version)\r\nConnection: close\r\n\r\n"
         guard Self.send(Array(request.utf8), on: fd, deadline: deadline) else { return .failure(fail("sending the request failed")) }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -125,7 +111,7 @@ struct MetricsEndpoint: Equatable, Sendable {
     /// Waits until `fd` is ready for `events`; false on timeout or error.
     private static func wait(_ fd: Int32, for events: Int16, until deadline: Double) -> Bool {
         while true {
-            let remaining = Int32(max((deadline - now()) * 1000, 0))
+            let remaining = Int32(max((deadline - SystemClock.seconds(CLOCK_MONOTONIC)) * 1000, 0))
             var entry = pollfd(fd: fd, events: events, revents: 0)
             let n = poll(&entry, 1, remaining)
             if n > 0 { return true }
@@ -133,11 +119,6 @@ struct MetricsEndpoint: Equatable, Sendable {
         }
     }
 
-    private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
 }
 
 /// The parts of an HTTP/1.1 response a metrics fetch needs.

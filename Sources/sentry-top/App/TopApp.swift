@@ -1,4 +1,5 @@
 import Glibc
+import SentryCore
 
 /// The interactive loop: refresh on the interval, draw, wait for a key, act on it.
 final class TopApp {
@@ -49,7 +50,7 @@ final class TopApp {
                 refresh()
                 nextRefresh = clock.now + .milliseconds(Int(state.delay * 1000))
             case .jump(let instant):
-                state.show(instant, now: currentTime())
+                state.show(instant, now: SystemClock.seconds(CLOCK_REALTIME))
                 refresh()
                 nextRefresh = clock.now + .milliseconds(Int(state.delay * 1000))
             case .loadDetails(let pid):

@@ -1,3 +1,4 @@
+import Glibc
 import SentryCore
 
 /// Reads what sentry-exporters sent to Prometheus (or to a store with its query API): one node's
@@ -27,7 +28,7 @@ final class PrometheusSource: TopDataSource {
 
     func refresh(_ request: FrameRequest) -> Result<TopData, SourceError> {
         let instant = request.instant
-        let now = currentTime()
+        let now = SystemClock.seconds(CLOCK_REALTIME)
         let answers = api.query(
             [queries.nodes(), request.node.map(queries.node) ?? queries.fleetTop(count: fleetCount)], at: instant)
         let nodes: [NodeRow]
