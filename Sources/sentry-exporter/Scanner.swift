@@ -37,7 +37,8 @@ final class Scanner: @unchecked Sendable {
         // The exporter's own process, in its own PID namespace (the scanned root may be the host's).
         let ownProcFS = try? ProcFS(root: ProcFS.defaultRoot)
         self.ownProcFS = ownProcFS
-        ownBootTime = (try? ownProcFS?.read(pid: nil, "stat")).flatMap(SystemStat.parse).map { Double($0.bootTime) }
+        let ownStat = ownProcFS.flatMap { procFS in try? procFS.read(pid: nil, "stat", SystemStat.parse) }
+        ownBootTime = ownStat.map { Double($0.bootTime) }
         exposition = Exposition(version: version, scans: 0, scanFailures: 0, ownProcess: nil)
     }
 

@@ -15,13 +15,13 @@ struct KeptDescriptorTests {
         let procFS = try ProcFS()
         let fd = try procFS.open(ProcPath(pid: child.processIdentifier, "stat"))
         defer { close(fd) }
-        let first = try #require(ProcessStat.parse(try procFS.read(descriptor: fd)))
-        let again = try #require(ProcessStat.parse(try procFS.read(descriptor: fd)))
+        let first = try #require(try procFS.read(descriptor: fd, ProcessStat.parse))
+        let again = try #require(try procFS.read(descriptor: fd, ProcessStat.parse))
         #expect(first.startTicks == again.startTicks)
 
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
-        #expect(throws: ReadFailure.vanished) { try procFS.read(descriptor: fd) }
+        #expect(throws: ReadFailure.vanished) { try procFS.read(descriptor: fd) { $0.count } }
     }
 
     @Test("within any budget the snapshots are the same, and exited processes give their descriptors back")

@@ -15,9 +15,9 @@ struct ProcFSReadTests {
         tree.write("7/cgroup", content)
         let procFS = try ProcFS(root: tree.root)
         for shape in [ProcFS.FileShape.oneRecord, .records] {
-            let bytes = try procFS.read(pid: 7, "cgroup", shape: shape)
-            #expect(bytes.count == size)
-            #expect(String(decoding: bytes, as: UTF8.self) == content)
+            let text = try procFS.read(pid: 7, "cgroup", shape: shape) { String(decoding: $0, as: UTF8.self) }
+            #expect(text.utf8.count == size)
+            #expect(text == content)
         }
     }
 
@@ -25,11 +25,11 @@ struct ProcFSReadTests {
     func oneRecordOnProcfs() throws {
         let procFS = try ProcFS()
         let pid = getpid()
-        let stat = try #require(ProcessStat.parse(try procFS.read(pid: pid, "stat", shape: .oneRecord)))
+        let stat = try #require(try procFS.read(pid: pid, "stat", shape: .oneRecord, ProcessStat.parse))
         #expect(stat.parentPID == getppid())
         // cgroup does not change between the reads (stat, io and status count what the reads do).
-        let once = Array(try procFS.read(pid: pid, "cgroup", shape: .oneRecord))
-        let toTheEnd = Array(try procFS.read(pid: pid, "cgroup", shape: .records))
+        let once = try procFS.read(pid: pid, "cgroup", shape: .oneRecord) { Array($0) }
+        let toTheEnd = try procFS.read(pid: pid, "cgroup", shape: .records) { Array($0) }
         #expect(!once.isEmpty)
         #expect(once == toTheEnd)
     }

@@ -103,7 +103,9 @@ struct SocketDiagnosticsTests {
 
             let procFS = try ProcFS()
             var fromFile: [UInt64: UInt16] = [:]
-            SocketTable.forEachListeningSocket(in: try procFS.read(pid: getpid(), kind.file), kind: kind) { fromFile[$0] = $1 }
+            try procFS.read(pid: getpid(), kind.file) { table in
+                SocketTable.forEachListeningSocket(in: table, kind: kind) { fromFile[$0] = $1 }
+            }
             #expect(fromFile[listener.inode] == listener.port, "\(kind)")
         }
     }

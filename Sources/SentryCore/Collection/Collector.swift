@@ -133,7 +133,7 @@ public final class Collector {
     /// - Throws: only if the root's `stat` cannot be read, i.e. the root is not a procfs.
     public func scan(containers scope: ContainerScope = .everyProcess) throws(ReadFailure) -> Snapshot {
         let start = clock.now()
-        guard let system = SystemStat.parse(try procFS.read(pid: nil, "stat")) else { throw .malformed }
+        guard let system = try procFS.read(pid: nil, "stat", SystemStat.parse) else { throw .malformed }
         userNamesRefresh = userNames.refresh()
         procFS.listProcesses(into: &pids)
         pids.sort()  // /proc lists in PID order already; a fixture directory may not
@@ -193,9 +193,9 @@ public final class Collector {
         for index in selected { processes[index].listeningPorts = ports[processes[index].pid] ?? [] }
         if configuration.collectsCommandLines {
             for index in selected {
-                processes[index].commandLine = try? ProcessCommandLine.parse(
-                    procFS.read(pid: processes[index].pid, "cmdline"),
-                    maximumBytes: CollectorConfiguration.maximumCommandLineBytes)
+                processes[index].commandLine = try? procFS.read(pid: processes[index].pid, "cmdline") {
+                    ProcessCommandLine.parse($0, maximumBytes: CollectorConfiguration.maximumCommandLineBytes)
+                }
             }
         }
 
@@ -254,7 +254,7 @@ public final class Collector {
         let stat: ProcessStat
         let readAt: Double
         do {
-            guard let parsed = ProcessStat.parse(try read(pid, "stat", keptIn: &descriptors.stat)) else {
+            guard let parsed = try read(pid, "stat", keptIn: &descriptors.stat, ProcessStat.parse) else {
                 unreadable.count(.malformed)
                 retire(&descriptors, exitOf: last)
                 return nil
@@ -281,8 +281,8 @@ public final class Collector {
         } else if let known, let directoryOwner, known.directoryOwner == directoryOwner, let knownUID = known.uid {
             uid = knownUID
         } else {
-            uid = readField(ProcessStatus.parse, &unreadable) { () throws(ReadFailure) in
-                try procFS.read(pid: pid, "status", shape: .oneRecord)
+            uid = readField(&unreadable) { () throws(ReadFailure) in
+                try procFS.read(pid: pid, "status", shape: .oneRecord, ProcessStatus.parse)
             }?.effectiveUID
         }
         let container: Container?
@@ -428,13 +428,18 @@ public final class Collector {
     /// opening one and keeping it while the budget allows. A kept descriptor that fails belonged
     /// to a process that has exited (or lost access): it is closed and the path opened afresh,
     /// for whatever process has the PID now.
-    private func read(_ pid: Int32, _ file: StaticString, keptIn kept: inout Int32) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    private func read<Value>(
+        _ pid: Int32, _ file: StaticString, keptIn kept: inout Int32, _ body: (UnsafeRawBufferPointer) -> Value
+    ) throws(ReadFailure) -> Value {
         if kept >= 0 {
-            if let bytes = try? procFS.read(descriptor: kept, shape: .oneRecord) { return bytes }
-            KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
+            do {
+                return try procFS.read(descriptor: kept, shape: .oneRecord, body)
+            } catch {
+                KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
+            }
         }
         let path = ProcPath(pid: pid, file)
-        guard descriptorBudget.acquire() else { return try procFS.read(path, shape: .oneRecord) }
+        guard descriptorBudget.acquire() else { return try procFS.read(path, shape: .oneRecord, body) }
         do {
             kept = try procFS.open(path)
         } catch {
@@ -442,7 +447,7 @@ public final class Collector {
             throw error
         }
         do {
-            return try procFS.read(descriptor: kept, shape: .oneRecord)
+            return try procFS.read(descriptor: kept, shape: .oneRecord, body)
         } catch {
             KeptDescriptors.close(&kept, returningTo: &descriptorBudget)
             throw error
@@ -452,11 +457,10 @@ public final class Collector {
     /// Reads and parses a file whose absence does not disqualify the process; nil, counted in
     /// `unreadable`, if it cannot be read or parsed.
     private func readField<Value>(
-        _ parse: (UnsafeRawBufferPointer) -> Value?, _ unreadable: inout UnreadableCounts,
-        _ read: () throws(ReadFailure) -> UnsafeRawBufferPointer
+        _ unreadable: inout UnreadableCounts, _ read: () throws(ReadFailure) -> Value?
     ) -> Value? {
         do {
-            guard let value = parse(try read()) else {
+            guard let value = try read() else {
                 unreadable.count(.malformed)
                 return nil
             }
@@ -473,7 +477,7 @@ public final class Collector {
         -> ProcessIO?
     {
         do {
-            let io = ProcessIO.parse(try read(pid, "io", keptIn: &descriptors.io))
+            let io = try read(pid, "io", keptIn: &descriptors.io, ProcessIO.parse)
             if io == nil { unreadable.count(.malformed) }
             return io
         } catch .vanished where (try? procFS.directoryOwner(pid: pid)) != nil {
@@ -489,10 +493,11 @@ public final class Collector {
     /// or if the file cannot be read.
     private func readContainer(_ pid: Int32, _ unreadable: inout UnreadableCounts) -> Container? {
         do {
-            let bytes = try procFS.read(pid: pid, "cgroup", shape: .oneRecord)
-            guard let container = Container(cgroupFile: bytes) else { return nil }
-            containerAccounting.locate(container, cgroupFile: bytes)
-            return container
+            return try procFS.read(pid: pid, "cgroup", shape: .oneRecord) { bytes in
+                guard let container = Container(cgroupFile: bytes) else { return nil }
+                containerAccounting.locate(container, cgroupFile: bytes)
+                return container
+            }
         } catch {
             unreadable.count(error)
             return nil

@@ -94,9 +94,8 @@ final class ContainerCPUAccounting {
             }
             let usage: CgroupCPUUsage
             do {
-                let bytes = try files.read(relativePath: source.path, shape: .oneRecord)
-                guard let parsed = source.isUnified ? CgroupCPUUsage.parseCPUStat(bytes) : CgroupCPUUsage.parseCPUAcctUsage(bytes)
-                else {
+                let parse = source.isUnified ? CgroupCPUUsage.parseCPUStat : CgroupCPUUsage.parseCPUAcctUsage
+                guard let parsed = try files.read(relativePath: source.path, shape: .oneRecord, parse) else {
                     unreadable.count(.malformed)
                     continue
                 }

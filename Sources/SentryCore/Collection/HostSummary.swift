@@ -15,9 +15,9 @@ public struct HostSummary: Sendable {
     /// read leaves its field nil.
     public static func read(from procFS: ProcFS) -> HostSummary {
         HostSummary(
-            memory: try? MemoryInfo.parse(procFS.read(pid: nil, "meminfo")),
-            load: try? LoadAverage.parse(procFS.read(pid: nil, "loadavg")),
-            uptime: try? Uptime.parse(procFS.read(pid: nil, "uptime"))
+            memory: try? procFS.read(pid: nil, "meminfo", MemoryInfo.parse),
+            load: try? procFS.read(pid: nil, "loadavg", LoadAverage.parse),
+            uptime: try? procFS.read(pid: nil, "uptime", Uptime.parse)
         )
     }
 }

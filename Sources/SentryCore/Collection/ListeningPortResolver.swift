@@ -117,7 +117,7 @@ struct ListeningPortResolver {
     }
 
     private static func networkNamespace(of pid: Int32, in procFS: ProcFS) throws(ReadFailure) -> UInt64? {
-        bracketedNumber(in: try procFS.readLink(ProcPath(pid: pid, "ns/net")), after: "net:[")
+        try procFS.readLink(ProcPath(pid: pid, "ns/net")) { bracketedNumber(in: $0, after: "net:[") }
     }
 
     /// The socket inodes of `process`'s descriptors; nil if they cannot be listed. A large table
@@ -135,7 +135,7 @@ struct ListeningPortResolver {
                 descriptors += 1
                 var path = ProcPath(pid: pid, "fd/")
                 path.append(fd)
-                if let target = try? procFS.readLink(path), let inode = Self.bracketedNumber(in: target, after: "socket:[") {
+                if let inode = try? procFS.readLink(path, { Self.bracketedNumber(in: $0, after: "socket:[") }) {
                     sockets.append(inode)
                 }
             }
@@ -157,8 +157,8 @@ struct ListeningPortResolver {
             var readable = true
             for kind in SocketTable.Kind.allCases where !kindsFromNetlink.contains(kind) {
                 do {
-                    SocketTable.forEachListeningSocket(in: try procFS.read(pid: member.pid, kind.file), kind: kind) {
-                        sockets[$0] = ListeningPort(kind: kind, port: $1)
+                    try procFS.read(pid: member.pid, kind.file) { table in
+                        SocketTable.forEachListeningSocket(in: table, kind: kind) { sockets[$0] = ListeningPort(kind: kind, port: $1) }
                     }
                 } catch {
                     // IPv6 or UDP tables are absent on some kernels; only a vanished member

@@ -21,7 +21,7 @@ public struct OwnProcessStats: Sendable {
         from procFS: ProcFS, bootTime: Double, configuration: CollectorConfiguration
     ) -> OwnProcessStats? {
         let pid = getpid()
-        guard let stat = try? ProcessStat.parse(procFS.read(pid: pid, "stat")) else { return nil }
+        guard let stat = try? procFS.read(pid: pid, "stat", ProcessStat.parse) else { return nil }
         var descriptors = 0
         try? procFS.forEachNumericEntry(pid: pid, "fd") { _ in descriptors += 1 }
         var limit = rlimit()

@@ -7,8 +7,8 @@ public struct ProcessDetails: Equatable, Sendable {
 
     /// Reads `cmdline` and `cgroup` of `pid`; nil if the process is gone.
     public static func read(pid: Int32, from procFS: ProcFS) -> ProcessDetails? {
-        guard let commandLine = try? ProcessCommandLine.parse(procFS.read(pid: pid, "cmdline")) else { return nil }
-        let cgroup = (try? String(decoding: procFS.read(pid: pid, "cgroup"), as: UTF8.self)) ?? ""
+        guard let commandLine = try? procFS.read(pid: pid, "cmdline", { ProcessCommandLine.parse($0) }) else { return nil }
+        let cgroup = (try? procFS.read(pid: pid, "cgroup") { String(decoding: $0, as: UTF8.self) }) ?? ""
         return ProcessDetails(commandLine: commandLine, cgroups: cgroup.split(separator: "\n").map(String.init))
     }
 }

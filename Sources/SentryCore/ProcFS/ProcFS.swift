@@ -78,15 +78,18 @@ public final class ProcFS {
         case records
     }
 
-    /// Reads a whole file and returns a view of its bytes.
+    /// Reads a whole file and hands its bytes to `body`, returning what `body` returns.
     ///
-    /// The view is valid only until the next read through this instance. /proc files report a
+    /// The bytes are this instance's one buffer, which the next read reuses: they are valid only
+    /// inside `body`, which parses them or copies what must outlive it. /proc files report a
     /// size of 0 or 4096 whatever their content, so this reads until it has all of it (see
     /// `FileShape`), growing the buffer as needed (it is kept for the next read).
-    func read(_ path: ProcPath, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    func read<Value>(
+        _ path: ProcPath, shape: FileShape = .records, _ body: (UnsafeRawBufferPointer) -> Value
+    ) throws(ReadFailure) -> Value {
         let fd = try open(path)
         defer { close(fd) }
-        return try read(descriptor: fd, shape: shape)
+        return try read(descriptor: fd, shape: shape, body)
     }
 
     /// Opens a file for `read(descriptor:)`; the caller closes it.
@@ -95,11 +98,13 @@ public final class ProcFS {
     }
 
     /// Reads a whole file at `path` relative to the root, a path of any length (the directory of
-    /// a cgroup, say), as `read(_:shape:)` does.
-    public func read(relativePath path: String, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    /// a cgroup, say), as `read(_:shape:_:)` does.
+    public func read<Value>(
+        relativePath path: String, shape: FileShape = .records, _ body: (UnsafeRawBufferPointer) -> Value
+    ) throws(ReadFailure) -> Value {
         let fd = try Self.checked(path.withCString { openat(rootFD, $0, Self.openFlags) })
         defer { close(fd) }
-        return try read(descriptor: fd, shape: shape)
+        return try read(descriptor: fd, shape: shape, body)
     }
 
     private static let openFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY
@@ -110,14 +115,16 @@ public final class ProcFS {
         return fd
     }
 
-    /// Reads a whole file through an open descriptor, from its start whatever was read before.
+    /// Reads a whole file through an open descriptor, from its start whatever was read before,
+    /// and hands its bytes to `body` as `read(_:shape:_:)` does.
     ///
     /// /proc files render afresh on each read from offset 0, so a descriptor kept open across
     /// scans and read with `pread` sees current values, without the path lookup, permission
     /// check and allocation of an `open` each time. Once the process exits, reads fail with
     /// `ESRCH` (`.vanished`), even if its PID is reused: the descriptor stays with the old process.
-    /// The view is valid only until the next read through this instance.
-    func read(descriptor fd: Int32, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    func read<Value>(
+        descriptor fd: Int32, shape: FileShape = .records, _ body: (UnsafeRawBufferPointer) -> Value
+    ) throws(ReadFailure) -> Value {
         var length = 0
         while true {
             if length == buffer.count {
@@ -127,29 +134,29 @@ public final class ProcFS {
             let n = pread(fd, buffer.baseAddress! + length, buffer.count - length, off_t(length))
             if n > 0 {
                 length += n
-                if shape == .oneRecord, length < buffer.count {
-                    return UnsafeRawBufferPointer(rebasing: buffer[0..<length])
-                }
+                if shape == .oneRecord, length < buffer.count { break }
             } else if n == 0 {
-                return UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+                break
             } else if errno != EINTR {
                 throw ReadFailure(errno: errno)
             }
         }
+        return body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
     }
 
-    /// Reads `<pid>/<file>`, or `<file>` at the root when `pid` is nil.
-    public func read(pid: Int32?, _ file: StaticString, shape: FileShape = .records) throws(ReadFailure) -> UnsafeRawBufferPointer {
-        try read(ProcPath(pid: pid, file), shape: shape)
+    /// Reads `<pid>/<file>`, or `<file>` at the root when `pid` is nil, as `read(_:shape:_:)` does.
+    public func read<Value>(
+        pid: Int32?, _ file: StaticString, shape: FileShape = .records, _ body: (UnsafeRawBufferPointer) -> Value
+    ) throws(ReadFailure) -> Value {
+        try read(ProcPath(pid: pid, file), shape: shape, body)
     }
 
-    /// Reads the target of a symbolic link such as `<pid>/fd/3` or `<pid>/ns/net`.
-    ///
-    /// The view is valid only until the next read through this instance.
-    func readLink(_ path: ProcPath) throws(ReadFailure) -> UnsafeRawBufferPointer {
+    /// Reads the target of a symbolic link such as `<pid>/fd/3` or `<pid>/ns/net` and hands it
+    /// to `body`, as `read(_:shape:_:)` does.
+    func readLink<Value>(_ path: ProcPath, _ body: (UnsafeRawBufferPointer) -> Value) throws(ReadFailure) -> Value {
         let n = path.withCString { readlinkat(rootFD, $0, buffer.baseAddress!, buffer.count) }
         guard n >= 0 else { throw ReadFailure(errno: errno) }
-        return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        return body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
     }
 
     /// The owner of the directory `<pid>`: the process's effective UID.
