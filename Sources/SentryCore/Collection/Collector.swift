@@ -273,7 +273,9 @@ public final class Collector {
         // A record of the same PID but another start time belongs to an earlier process.
         let known = last.flatMap { $0.startTicks == stat.startTicks ? $0 : nil }
         if let last, known == nil { recordExit(of: last) }
-        let sameProgram = known.map { stat.name.isEncoding($0.name) } ?? false
+        // The record of the same program (same PID, start time and name), whose name and
+        // container still hold; nil after an exec into another program, or a new process.
+        let sameProgram = known.flatMap { stat.name.isEncoding($0.name) ? $0 : nil }
         let directoryOwner = try? procFS.directoryOwner(pid: pid)
         let uid: UInt32?
         if procFS.directoryOwnerIsEffectiveUID, let directoryOwner {
@@ -287,8 +289,8 @@ public final class Collector {
         }
         let container: Container?
         var containerIsKnown = true
-        if sameProgram, known!.containerIsKnown {
-            container = known!.container
+        if let sameProgram, sameProgram.containerIsKnown {
+            container = sameProgram.container
         } else if stat.isKernelThread {
             container = nil  // kernel threads stay in the root cgroup
         } else if readsContainer {
@@ -298,9 +300,13 @@ public final class Collector {
             containerIsKnown = false
         }
         let cpuTicks = stat.cpuTicks
-        var sample = ProcessSample(
+        let reading = RateContext.Reading(
+            cpuTicks: cpuTicks, childrenTicks: stat.childrenTicks, io: io, readAt: readAt)
+        let measured = rates.rates(reading: reading, startTicks: stat.startTicks, known: known?.reading)
+        let growth = measured?.childrenGrowth
+        let sample = ProcessSample(
             identity: ProcessIdentity(pid: pid, startTicks: stat.startTicks),
-            name: sameProgram ? known!.name : stat.name.string,
+            name: sameProgram?.name ?? stat.name.string,
             state: stat.state,
             parentPID: stat.parentPID,
             isKernelThread: stat.isKernelThread,
@@ -311,13 +317,13 @@ public final class Collector {
             residentBytes: stat.residentPages &* UInt64(configuration.pageSize),
             threads: stat.threads,
             io: io,
+            cpuPercent: measured?.cpuPercent,
+            readBytesPerSecond: measured?.readBytesPerSecond,
+            writeBytesPerSecond: measured?.writeBytesPerSecond,
             container: container,
             ranks: TopRanks(),
             listeningPorts: []
         )
-        let reading = RateContext.Reading(
-            cpuTicks: cpuTicks, childrenTicks: stat.childrenTicks, io: io, readAt: readAt)
-        let growth = rates.apply(to: &sample, reading: reading, startTicks: stat.startTicks, known: known?.reading)
         let record = ProcessRecord(
             pid: pid, parentPID: stat.parentPID, startTicks: stat.startTicks, cpuTicks: cpuTicks,
             childrenTicks: stat.childrenTicks,

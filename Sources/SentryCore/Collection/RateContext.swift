@@ -23,8 +23,18 @@ struct RateContext {
         var interval: Double
     }
 
-    /// Sets `sample`'s CPU percent and I/O rates from `reading`, and returns the growth of its
-    /// children's CPU over the same interval; nil (and no rates) without a baseline.
+    /// A process's rates over the interval since its baseline reading.
+    struct Rates {
+        var cpuPercent: Double
+        /// Nil unless both readings have `io`.
+        var readBytesPerSecond: Double?
+        var writeBytesPerSecond: Double?
+        /// How much its reaped children's CPU grew over the same interval.
+        var childrenGrowth: ChildrenGrowth
+    }
+
+    /// The CPU percent, I/O rates and children's CPU growth of a process from `reading`; nil
+    /// without a baseline.
     ///
     /// The baseline is the process's own previous reading (`known`), and the interval is the
     /// time between the two readings, not between the two scans' starts: on a loaded machine a
@@ -34,7 +44,7 @@ struct RateContext {
     /// then, so all it used counts towards the interval since that scan, as in top. One that
     /// started earlier but was not seen (it was unreadable) gets no rate rather than a lifetime
     /// average.
-    func apply(to sample: inout ProcessSample, reading: Reading, startTicks: UInt64, known: Reading?) -> ChildrenGrowth? {
+    func rates(reading: Reading, startTicks: UInt64, known: Reading?) -> Rates? {
         guard let previousScan else { return nil }
         let baseline: Reading
         if let known {
@@ -46,13 +56,16 @@ struct RateContext {
         }
         let interval = reading.readAt - baseline.readAt
         guard interval > 0 else { return nil }
-        sample.cpuPercent = percent(ticks: reading.cpuTicks.subtractingSaturated(baseline.cpuTicks), over: interval)
+        var rates = Rates(
+            cpuPercent: percent(ticks: reading.cpuTicks.subtractingSaturated(baseline.cpuTicks), over: interval),
+            // A count that went backwards is no growth (and no negative rate).
+            childrenGrowth: ChildrenGrowth(
+                ticks: reading.childrenTicks.subtractingSaturated(baseline.childrenTicks), interval: interval))
         if let io = reading.io, let earlier = baseline.io {
-            sample.readBytesPerSecond = Double(io.readBytes.subtractingSaturated(earlier.readBytes)) / interval
-            sample.writeBytesPerSecond = Double(io.writeBytes.subtractingSaturated(earlier.writeBytes)) / interval
+            rates.readBytesPerSecond = Double(io.readBytes.subtractingSaturated(earlier.readBytes)) / interval
+            rates.writeBytesPerSecond = Double(io.writeBytes.subtractingSaturated(earlier.writeBytes)) / interval
         }
-        // A count that went backwards is no growth (and no negative rate).
-        return ChildrenGrowth(ticks: reading.childrenTicks.subtractingSaturated(baseline.childrenTicks), interval: interval)
+        return rates
     }
 
     /// CPU `ticks` over `interval` seconds in percent of one core, at most `cpuPercentLimit`.
