@@ -58,9 +58,9 @@ enum BatchOutput {
             processCount: data.header.processCount, scanTime: data.header.scanTime,
             instant: state.timeline.map { _ in data.header.instant } ?? nil, node: state.node,
             unavailable: data.unavailableReason,
-            nodes: state.timeline == nil ? nil : state.visibleNodes(in: data).map(Document.Node.init),
-            processes: state.visibleProcesses(in: data).map(Document.Process.init),
-            containers: state.visibleContainers(in: data).map(Document.Container.init))
+            nodes: state.timeline == nil ? nil : state.visibleNodes(in: data),
+            processes: state.visibleProcesses(in: data),
+            containers: state.visibleContainers(in: data))
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
@@ -85,97 +85,79 @@ enum BatchOutput {
         var instant: Double?
         var node: String?
         var unavailable: String?
-        var nodes: [Node]?
-        var processes: [Process]
-        var containers: [Container]
+        var nodes: [NodeRow]?
+        var processes: [ProcessRow]
+        var containers: [ContainerRow]
+    }
+}
 
-        struct Node: Encodable {
-            var instance: String
-            var up: Bool?
-            var cpuPercent: Double?
-            var residentBytes: Double?
-            var ioBytesPerSecond: Double?
-            var processCount: Int?
+// The rows in the JSON documents, encoded from the rows the tables show. Keys are snake_case
+// (the encoder converts the names below); optional figures a source lacks are left out.
 
-            init(_ row: NodeRow) {
-                instance = row.instance
-                up = row.isUp
-                cpuPercent = row.cpuPercent
-                residentBytes = row.residentBytes
-                ioBytesPerSecond = row.ioBytesPerSecond
-                processCount = row.processCount
-            }
-        }
+extension ProcessRow: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case pid, name, user, uid, state, startTime, cpuPercent, childrenCpuPercent, childrenCpuSeconds, residentBytes
+        case readBytesPerSecond, writeBytesPerSecond, threads, containerId, podUid, ranks, held, listeningPorts, instance
+    }
 
-        struct Process: Encodable {
-            var pid: Int32
-            var name: String
-            var user: String
-            var uid: UInt32?
-            var state: String?
-            var startTime: Double?
-            var cpuPercent: Double?
-            var childrenCpuPercent: Double?
-            var childrenCpuSeconds: Double?
-            var residentBytes: UInt64?
-            var readBytesPerSecond: Double?
-            var writeBytesPerSecond: Double?
-            var threads: Int?
-            var containerId: String
-            var podUid: String?
-            /// 1-based rank in each Top N list the process is in; absent lists are null.
-            var ranks: [String: Int?]
-            /// Exported while in no list, held after it left them all.
-            var held: Bool
-            var listeningPorts: [String]
-            /// In the fleet view: the node the process runs on.
-            var instance: String?
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(name, forKey: .name)
+        try container.encode(user, forKey: .user)
+        try container.encodeIfPresent(uid, forKey: .uid)
+        try container.encodeIfPresent(state?.description, forKey: .state)
+        try container.encodeIfPresent(startTime, forKey: .startTime)
+        try container.encodeIfPresent(cpuPercent, forKey: .cpuPercent)
+        try container.encodeIfPresent(childrenCPUPercent, forKey: .childrenCpuPercent)
+        try container.encodeIfPresent(childrenCPUSeconds, forKey: .childrenCpuSeconds)
+        try container.encodeIfPresent(residentBytes, forKey: .residentBytes)
+        try container.encodeIfPresent(readBytesPerSecond, forKey: .readBytesPerSecond)
+        try container.encodeIfPresent(writeBytesPerSecond, forKey: .writeBytesPerSecond)
+        try container.encodeIfPresent(threads, forKey: .threads)
+        try container.encode(containerID, forKey: .containerId)
+        try container.encodeIfPresent(podUID, forKey: .podUid)
+        // 1-based rank in each Top N list the process is in; the lists it is not in are null.
+        let rankByList: [String: Int?] = Dictionary(uniqueKeysWithValues: TopList.allCases.map { ($0.rawValue, ranks[$0]) })
+        try container.encode(rankByList, forKey: .ranks)
+        try container.encode(isHeld, forKey: .held)
+        try container.encode(listeningPorts.map { "\($0.port)/\($0.kind.rawValue)" }, forKey: .listeningPorts)
+        try container.encodeIfPresent(instance, forKey: .instance)
+    }
+}
 
-            init(_ row: ProcessRow) {
-                pid = row.pid
-                name = row.name
-                user = row.user
-                uid = row.uid
-                state = row.state?.description
-                startTime = row.startTime
-                cpuPercent = row.cpuPercent
-                childrenCpuPercent = row.childrenCPUPercent
-                childrenCpuSeconds = row.childrenCPUSeconds
-                residentBytes = row.residentBytes
-                readBytesPerSecond = row.readBytesPerSecond
-                writeBytesPerSecond = row.writeBytesPerSecond
-                threads = row.threads
-                containerId = row.containerID
-                podUid = row.podUID
-                ranks = Dictionary(uniqueKeysWithValues: TopList.allCases.map { ($0.rawValue, row.ranks[$0]) })
-                held = row.isHeld
-                listeningPorts = row.listeningPorts.map { "\($0.port)/\($0.kind.rawValue)" }
-                instance = row.instance
-            }
-        }
+extension ContainerRow: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, podUid, runtime, processCount, cpuPercent, cgroupCpuPercent, residentBytes, readBytesPerSecond
+        case writeBytesPerSecond
+    }
 
-        struct Container: Encodable {
-            var id: String
-            var podUid: String?
-            var runtime: String?
-            var processCount: Int
-            var cpuPercent: Double
-            var cgroupCpuPercent: Double?
-            var residentBytes: UInt64
-            var readBytesPerSecond: Double
-            var writeBytesPerSecond: Double
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encodeIfPresent(podUID, forKey: .podUid)
+        try container.encodeIfPresent(runtime?.rawValue, forKey: .runtime)
+        try container.encode(processCount, forKey: .processCount)
+        try container.encode(cpuPercent, forKey: .cpuPercent)
+        try container.encodeIfPresent(cgroupCPUPercent, forKey: .cgroupCpuPercent)
+        try container.encode(residentBytes, forKey: .residentBytes)
+        try container.encode(readBytesPerSecond, forKey: .readBytesPerSecond)
+        try container.encode(writeBytesPerSecond, forKey: .writeBytesPerSecond)
+    }
+}
 
-            init(_ row: ContainerRow) {
-                id = row.id
-                podUid = row.podUID
-                runtime = row.runtime?.rawValue
-                processCount = row.processCount
-                cpuPercent = row.cpuPercent
-                cgroupCpuPercent = row.cgroupCPUPercent
-                residentBytes = row.residentBytes
-                readBytesPerSecond = row.readBytesPerSecond
-                writeBytesPerSecond = row.writeBytesPerSecond
-            }
-        }
+extension NodeRow: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case instance, up, cpuPercent, residentBytes, ioBytesPerSecond, processCount
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(instance, forKey: .instance)
+        try container.encodeIfPresent(isUp, forKey: .up)
+        try container.encodeIfPresent(cpuPercent, forKey: .cpuPercent)
+        try container.encodeIfPresent(residentBytes, forKey: .residentBytes)
+        try container.encodeIfPresent(ioBytesPerSecond, forKey: .ioBytesPerSecond)
+        try container.encodeIfPresent(processCount, forKey: .processCount)
     }
 }
