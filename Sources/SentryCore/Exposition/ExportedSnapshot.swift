@@ -142,17 +142,9 @@ extension ExportedProcess {
                 update(&processes[pid, default: ExportedProcess(pid: pid, labelsOf: sample)], sample)
             }
         }
-        join("proc_process_top_cpu_percent") { $0.cpuPercent = $1.value }
-        join("proc_process_top_cpu_seconds_total") { $0.cpuSeconds = $1.value }
-        join("proc_process_top_children_cpu_percent") { $0.childrenCPUPercent = $1.value }
-        join("proc_process_top_children_cpu_seconds_total") { $0.childrenCPUSeconds = $1.value }
-        join("proc_process_top_memory_bytes") { $0.residentBytes = UInt64(exactly: $1.value) }
-        join("proc_process_top_io_read_bytes_per_second") { $0.readBytesPerSecond = $1.value }
-        join("proc_process_top_io_write_bytes_per_second") { $0.writeBytesPerSecond = $1.value }
-        join("proc_process_top_io_read_bytes_total") { $0.readBytesTotal = UInt64(exactly: $1.value) }
-        join("proc_process_top_io_write_bytes_total") { $0.writeBytesTotal = UInt64(exactly: $1.value) }
-        join("proc_process_top_threads") { $0.threads = $1.value.exactCount }
-        join("proc_process_top_start_time_seconds") { $0.startTime = $1.value }
+        for family in ProcessFigureFamily.all {
+            join(family.name.description) { family.restore(&$0, $1.value) }
+        }
         join("proc_process_top_rank") { process, sample in
             guard let list = sample.label("list").flatMap(TopList.init(rawValue:)) else { return }
             process.ranks[list] = sample.value.exactCount.flatMap { $0 >= 1 ? $0 : nil }
@@ -196,11 +188,9 @@ extension ExportedContainer {
                 update(&containers[id, default: ExportedContainer(id: id, podUID: podUID)], sample.value)
             }
         }
-        for figure in TotalsFigure.allCases {
-            join("proc_container_" + figure.suffix) { figure.set($1, in: &$0.usage) }
+        for family in ContainerFigureFamily.all {
+            join(family.name.description) { family.restore(&$0, $1) }
         }
-        join("proc_container_cgroup_cpu_percent") { $0.cgroupCPUPercent = $1 }
-        join("proc_container_cgroup_cpu_seconds_total") { $0.cgroupCPUSeconds = $1 }
         return containers.values.sorted { $0.id < $1.id }
     }
 }
@@ -219,13 +209,11 @@ extension ResourceTotals {
     }
 }
 
-/// The figures of a `ResourceTotals` that the exporter writes, for the others and for each
-/// container alike. A container's `cpu_percent` is its processes' own plus children's CPU, so
-/// it is read into `cpuPercent`, with `childrenCPUPercent` 0.
+/// The figures of a `ResourceTotals` that the exporter writes for the others.
 private enum TotalsFigure: CaseIterable {
     case cpuPercent, residentBytes, readBytesPerSecond, writeBytesPerSecond, processCount
 
-    /// The end of the metric name, after `proc_process_others_` or `proc_container_`.
+    /// The end of the metric name, after `proc_process_others_`.
     var suffix: String {
         switch self {
         case .cpuPercent: "cpu_percent"
@@ -266,6 +254,6 @@ private struct SamplesByName {
 
 extension Double {
     /// This value as a count: nil unless it is a non-negative integer that fits an `Int`.
-    fileprivate var exactCount: Int? { self >= 0 ? Int(exactly: self) : nil }
+    var exactCount: Int? { self >= 0 ? Int(exactly: self) : nil }
 }
 

@@ -79,51 +79,7 @@ public struct Exposition {
                 "container_id": process.container?.id ?? "",
             ])
         }
-        func each(
-            _ name: StaticString, _ type: ExpositionWriter.MetricType, _ help: String,
-            _ value: (ProcessSample) -> Double?
-        ) {
-            writer.family(name, type, help: help)
-            for (process, labels) in zip(processes, labels) {
-                if let value = value(process) { writer.sample(name, labels, value) }
-            }
-        }
-        each(
-            "proc_process_top_cpu_percent", .gauge,
-            "CPU use over the last scan interval, in percent of one core (100 = one core fully busy).",
-            \.cpuPercent)
-        each(
-            "proc_process_top_cpu_seconds_total", .counter,
-            "User plus system CPU time since the process started, in seconds.", \.cpuSeconds)
-        each(
-            "proc_process_top_children_cpu_percent", .gauge,
-            "CPU use of the process's reaped children over the last scan interval, less what was seen of them alive, in percent of one core.",
-            \.childrenCPUPercent)
-        each(
-            "proc_process_top_children_cpu_seconds_total", .counter,
-            "CPU time of the process's reaped children, less what was seen of them alive, in seconds.",
-            \.childrenCPUSeconds)
-        each(
-            "proc_process_top_memory_bytes", .gauge, "Resident set size (RSS), in bytes.",
-            { Double($0.residentBytes) })
-        each(
-            "proc_process_top_io_read_bytes_per_second", .gauge,
-            "Bytes read from storage per second over the last scan interval (/proc/PID/io read_bytes).",
-            \.readBytesPerSecond)
-        each(
-            "proc_process_top_io_write_bytes_per_second", .gauge,
-            "Bytes written to storage per second over the last scan interval (/proc/PID/io write_bytes).",
-            \.writeBytesPerSecond)
-        each(
-            "proc_process_top_io_read_bytes_total", .counter,
-            "Bytes read from storage since the process started.", { $0.io.map { Double($0.readBytes) } })
-        each(
-            "proc_process_top_io_write_bytes_total", .counter,
-            "Bytes written to storage since the process started.", { $0.io.map { Double($0.writeBytes) } })
-        each("proc_process_top_threads", .gauge, "Number of threads.", { Double($0.threads) })
-        each(
-            "proc_process_top_start_time_seconds", .gauge,
-            "Start time of the process, in seconds since the Unix epoch.", \.startTime)
+        write(ProcessFigureFamily.all, of: processes, labels: labels, to: &writer)
 
         writer.family(
             "proc_process_top_rank", .gauge,
@@ -154,6 +110,20 @@ public struct Exposition {
         for (process, labels) in zip(processes, labels) {
             if let commandLine = process.commandLine {
                 writer.sample("proc_process_top_cmdline_info", labels.appending("cmdline", commandLine), 1)
+            }
+        }
+    }
+
+    /// Each of `families`, with a sample for each of `items` that has the figure, labelled by
+    /// the same index of `labels`.
+    private func write<Item, Exported>(
+        _ families: [FigureFamily<Item, Exported>], of items: [Item], labels: [LabelSet],
+        to writer: inout ExpositionWriter
+    ) {
+        for family in families {
+            writer.family(family.name, family.type, help: family.help)
+            for (item, labels) in zip(items, labels) {
+                if let value = family.value(item) { writer.sample(family.name, labels, value) }
             }
         }
     }
@@ -201,37 +171,7 @@ public struct Exposition {
         let labels = exported.map {
             LabelSet(["container_id": $0.container.id, "pod_uid": $0.container.podUID ?? ""])
         }
-        func each(
-            _ name: StaticString, _ help: String, type: ExpositionWriter.MetricType = .gauge,
-            _ value: (ContainerUsage) -> Double?
-        ) {
-            writer.family(name, type, help: help)
-            for (container, labels) in zip(exported, labels) {
-                if let value = value(container) { writer.sample(name, labels, value) }
-            }
-        }
-        each(
-            "proc_container_cpu_percent",
-            "CPU use of all processes of the container and of the children they reaped (net), in percent of one core.",
-            \.usage.totalCPUPercent)
-        each(
-            "proc_container_cgroup_cpu_percent",
-            "CPU use the kernel charged to the container's cgroup over the last scan interval, exited processes included, in percent of one core.",
-            \.cgroupCPUPercent)
-        each(
-            "proc_container_cgroup_cpu_seconds_total",
-            "CPU time the kernel charged to the container's cgroup (cpu.stat usage_usec, or cpuacct.usage), in seconds.",
-            type: .counter, \.cgroupCPUSeconds)
-        each(
-            "proc_container_memory_bytes", "Resident memory of all processes of the container, in bytes.",
-            { Double($0.usage.residentBytes) })
-        each(
-            "proc_container_io_read_bytes_per_second",
-            "Storage bytes read per second by all processes of the container.", \.usage.readBytesPerSecond)
-        each(
-            "proc_container_io_write_bytes_per_second",
-            "Storage bytes written per second by all processes of the container.", \.usage.writeBytesPerSecond)
-        each("proc_container_processes", "Number of processes in the container.", { Double($0.usage.processCount) })
+        write(ContainerFigureFamily.all, of: exported, labels: labels, to: &writer)
     }
 
     // MARK: - Health
