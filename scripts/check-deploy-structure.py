@@ -228,13 +228,14 @@ check_monitor(docs_by_kind(DEPLOY / "kubernetes-podmonitor").get("PodMonitor", {
 
 # ---- Prometheus ------------------------------------------------------------------------------
 section("deploy/prometheus")
-exposition = (ROOT / "Sources/SentryCore/Exposition/Exposition.swift").read_text()
+# The metric families are defined in Sources/SentryCore/Exposition (Exposition.swift, FigureFamily.swift).
+exposition = "".join(path.read_text() for path in sorted((ROOT / "Sources/SentryCore/Exposition").glob("*.swift")))
 readme = (ROOT / "README.md").read_text()
 rules = load(DEPLOY / "prometheus/rules.yml")
 alerts = [r for g in rules["groups"] for r in g["rules"] if "alert" in r]
 for rule in alerts:
     for metric in sorted(set(re.findall(r"\bproc_[a-z_]+", rule["expr"]))):
-        check(f'"{metric}"' in exposition and metric in readme, f"{rule['alert']}: {metric} is a metric the exporter serves (Exposition.swift, README)")
+        check(f'"{metric}"' in exposition and metric in readme, f"{rule['alert']}: {metric} is a metric the exporter serves (SentryCore/Exposition, README)")
     for job in re.findall(r'job="([^"]+)"', rule["expr"]):
         check(job == "proc-sentry", f"{rule['alert']}: job {job!r} is the scrape job")
 tested = {t["alertname"] for test in load(DEPLOY / "prometheus/rules_test.yml")["tests"] for t in test.get("alert_rule_test", [])}
